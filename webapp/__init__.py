@@ -1,0 +1,105 @@
+"""The social security card binding service: create_app() builds the Flask application."""
+
+import datetime
+import os
+
+from flask import Flask, current_app, g, request, session
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user, logout_user
+
+from webapp import clock, config, database, logs, pii
+from webapp.extensions import babel, csrf, db, htmx, limiter, login
+from webapp import i18n
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+def create_app(test_config=None):
+    """Build the app: environment settings, then the test overrides, then extensions."""
+    app = Flask(
+        __name__,
+        instance_path=os.path.join(ROOT, "instance"),
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    app.config.update(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    config.refuse_unsafe(app.config)
+    app.config["SESSION_COOKIE_SECURE"] = app.config["APP_ENV"] == "production"
+
+    pii.configure(app.config["PII_KEY"])
+    logs.configure(app)
+    if isinstance(app.config["DATABASE"], str):
+        app.config["DATABASE"] = database.connect(app.config["DATABASE"])
+    app.config.setdefault("FLASKDB_EXCLUDED_ROUTES", ("static", "public.healthz"))
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(
+        app, locale_selector=i18n.select_locale, default_timezone="Asia/Shanghai"
+    )
+    limiter.init_app(app)
+    login.init_app(app)
+
+    from webapp import cli, errors
+    from webapp.views import auth, banking, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(banking.bp)
+    errors.register(app)
+    cli.register(app)
+
+    app.before_request(_begin_request)
+    app.after_request(_secure_headers)
+    app.jinja_env.filters["money"] = i18n.format_money
+    app.jinja_env.filters["when"] = lambda value: format_datetime(value, "medium") if value else ""
+    app.jinja_env.globals["present"] = _present
+    app.jinja_env.globals["account_kind_label"] = i18n.account_kind_label
+    app.jinja_env.globals["account_status_label"] = i18n.account_status_label
+    app.jinja_env.globals["current_language"] = lambda: str(get_locale()).split("_")[0]
+    return app
+
+
+def _present(extra=None, **attributes):
+    """HTML attributes for a form field, leaving out those that are None."""
+    attributes.update(extra or {})
+    return {name: value for name, value in attributes.items() if value is not None}
+
+
+def _begin_request():
+    g.request_id = logs.begin_request(request.remote_addr)
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = clock.now().timestamp()
+    settings = current_app.config
+    idle = datetime.timedelta(minutes=settings[current_user.idle_setting]).total_seconds()
+    absolute = datetime.timedelta(hours=settings["SESSION_ABSOLUTE_HOURS"]).total_seconds()
+    started, seen = session.get("started", now), session.get("seen", now)
+    if now - seen > idle or now - started > absolute:
+        logout_user()
+        session.clear()
+        session["timed_out"] = True
+        return None
+    session["seen"] = now
+    return None
+
+
+def _secure_headers(response):
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Request-Id"] = getattr(g, "request_id", "")
+    if current_app.config["APP_ENV"] != "development":
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.update(("HX-Request", "HX-Target", "Cookie"))
+    return response

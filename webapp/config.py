@@ -1,0 +1,76 @@
+"""Settings from the environment, with safe development defaults.
+
+Production (APP_ENV=production) refuses to start when a secret is missing, is one of the
+development defaults below, or when a development-only backend is configured.
+"""
+
+import os
+
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
+DEV_PII_KEY = "dev-only-personal-data-key-not-for-production"
+DEV_AUDIT_KEY = "dev-only-signature-key-not-for-production"
+
+
+class UnsafeConfiguration(RuntimeError):
+    """Raised when production is configured with something only fit for development."""
+
+
+def from_environment(instance_path):
+    """Build the configuration mapping from environment variables."""
+    env = os.environ.get
+    app_env = env("APP_ENV", "development")
+    default_db = "sqlite:///" + os.path.join(instance_path, "app.db")
+    return {
+        "APP_ENV": app_env,
+        "SECRET_KEY": env("SECRET_KEY", DEV_SECRET_KEY if app_env != "production" else ""),
+        "PII_KEY": env("PII_KEY", DEV_PII_KEY if app_env != "production" else ""),
+        "SIGNATURE_KEY": env("SIGNATURE_KEY", DEV_AUDIT_KEY if app_env != "production" else ""),
+        "DATABASE": env("DATABASE_URL", default_db),
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "20 per minute"),
+        "SMS_BACKEND": env("SMS_BACKEND", "console"),
+        "TWILIO_ACCOUNT_SID": env("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": env("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_FROM_NUMBER": env("TWILIO_FROM_NUMBER", ""),
+        "TWILIO_MESSAGING_SERVICE_SID": env("TWILIO_MESSAGING_SERVICE_SID", ""),
+        "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "CUSTOMER_IDLE_MINUTES": int(env("CUSTOMER_IDLE_MINUTES", "10")),
+        "SESSION_ABSOLUTE_HOURS": int(env("SESSION_ABSOLUTE_HOURS", "12")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": app_env == "production",
+        "SESSION_COOKIE_NAME": "ssb_session",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_TRANSLATION_DIRECTORIES": "translations",
+        "BANK_NAME_ZH": env("BANK_NAME_ZH", "示例银行"),
+        "BANK_NAME_EN": env("BANK_NAME_EN", "Example Bank"),
+        "BANK_HOTLINE": env("BANK_HOTLINE", "400-000-0000"),
+        "CARD_NUMBER_PATTERN": env("CARD_NUMBER_PATTERN", r"[A-Z0-9]{9}"),
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+    }
+
+
+def refuse_unsafe(config):
+    """Raise UnsafeConfiguration naming every unsafe setting when running in production."""
+    if config.get("APP_ENV") != "production":
+        return
+    problems = []
+    dev_values = {
+        "SECRET_KEY": DEV_SECRET_KEY,
+        "PII_KEY": DEV_PII_KEY,
+        "SIGNATURE_KEY": DEV_AUDIT_KEY,
+    }
+    for name, dev_value in dev_values.items():
+        value = config.get(name) or ""
+        if not value:
+            problems.append(f"{name} is not set")
+        elif value == dev_value:
+            problems.append(f"{name} is the development default")
+        elif len(value) < 32:
+            problems.append(f"{name} is shorter than 32 characters")
+    if config.get("SMS_BACKEND") == "console":
+        problems.append("SMS_BACKEND=console is for development only; use twilio")
+    if problems:
+        raise UnsafeConfiguration("Refusing to start in production: " + "; ".join(problems))

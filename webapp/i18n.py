@@ -1,0 +1,46 @@
+"""Languages: which one a request gets, and money formatted for it."""
+
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+from flask import request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+# Short code shown and remembered -> Babel locale used for messages, dates and numbers.
+LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+COOKIE = "lang"
+
+
+def select_locale():
+    """The remembered choice, else the best match for Accept-Language, else Chinese."""
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return LANGUAGES[chosen]
+    best = request.accept_languages.best_match(list(LANGUAGES), default="zh")
+    return LANGUAGES[best]
+
+
+def format_money(fen):
+    """Integer fen -> ¥1,234.56 with the locale's digit grouping."""
+    sign = "-" if fen < 0 else ""
+    amount = format_decimal(Decimal(abs(fen)).scaleb(-2), format="#,##0.00", locale=get_locale())
+    return f"{sign}¥{amount}"
+
+
+ACCOUNT_KINDS = {"debit": _l("Debit card"), "credit": _l("Credit card")}
+ACCOUNT_STATUSES = {"active": _l("Active"), "frozen": _l("Frozen"), "closed": _l("Closed")}
+
+
+def account_kind_label(account):
+    """“Debit card · Salary” style name for an account."""
+    kind = str(ACCOUNT_KINDS.get(account.kind, account.kind))
+    if account.currency != "CNY":
+        kind = f"{kind} ({account.currency})"
+    return f"{kind} · {account.label}" if account.label else kind
+
+
+def account_status_label(status):
+    """The status of an account in words."""
+    return str(ACCOUNT_STATUSES.get(status, status))

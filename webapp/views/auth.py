@@ -1,0 +1,73 @@
+"""Customer login and logout."""
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+
+from webapp import audit, clock, sign_in
+from webapp.extensions import limiter
+from webapp.extensions import login as login_manager
+from webapp.forms import LoginForm
+from webapp.models import Customer
+from webapp.views.navigation import safe_next
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Log in to continue.")
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    """The signed-in user from the session's id ("customer:7")."""
+    kind, _sep, number = user_id.partition(":")
+    if kind == "customer" and number.isdigit():
+        return Customer.get_or_none(Customer.id == int(number))
+    return None
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """Show the login form; on success start a fresh session and go to the dashboard."""
+    if current_user.is_authenticated:
+        return redirect(url_for("banking.dashboard"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        customer = sign_in.authenticate(Customer, form.username.data, form.password.data)
+        if customer is not None:
+            start_session(customer)
+            return redirect(safe_next(request.args.get("next"), url_for("banking.dashboard")), 303)
+        error = _(
+            "The username or password is wrong, or this login is locked for 15 minutes after "
+            "too many attempts. Check them and try again later, or call %(hotline)s.",
+            hotline=current_app.config["BANK_HOTLINE"],
+        )
+    timed_out = session.pop("timed_out", False)
+    return render_template("auth/login.html", form=form, error=error, timed_out=timed_out)
+
+
+def start_session(user):
+    """Forget everything in the old session and begin a new one for this user."""
+    session.clear()
+    login_user(user)
+    now = clock.now().timestamp()
+    session["started"] = now
+    session["seen"] = now
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """End the session."""
+    audit.record("logout", actor=current_user._get_current_object(), customer=current_user.id)
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login", logged_out=1), 303)

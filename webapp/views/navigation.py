@@ -1,0 +1,29 @@
+"""Where to send the customer next: safe local redirects and htmx-aware page rendering."""
+
+from urllib.parse import urlsplit
+
+from flask import render_template, request
+
+
+def safe_next(target, default="/"):
+    """A local path to go to, never another site."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def wants_fragment(target="main"):
+    """True when htmx asked to swap just the page's main region (not a history restore)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Target") == target
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render_page(page, fragment, **context):
+    """The whole page, or only its fragment when htmx swaps the main region."""
+    return render_template(fragment if wants_fragment() else page, **context)
