@@ -22,7 +22,7 @@ def connect(url):
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         return connect_url(url, pragmas=SQLITE_PRAGMAS)
-    return connect_url(url, autorollback=True)
+    return connect_url(url)
 
 
 def migrate(database):

@@ -14,7 +14,16 @@ def client_ip():
     return request.remote_addr or "unknown"
 
 
-db = FlaskDB()
+class Database(FlaskDB):
+    """FlaskDB that tolerates a connection already open in this thread (CLI, tests)."""
+
+    def connect_db(self):
+        if request.endpoint in self._excluded_routes:
+            return
+        self.database.connect(reuse_if_open=True)
+
+
+db = Database()
 login = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

@@ -1,0 +1,65 @@
+"""Logging in and out, lockout, idle timeout."""
+
+import pytest
+
+from tests.conftest import log_in, post_form
+from webapp.models import AuditEvent, Customer
+
+pytestmark = pytest.mark.database
+
+UNIFORM = "The username or password is wrong"
+
+
+def test_demo_customer_logs_in_and_sees_accounts(client):
+    response = log_in(client)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/dashboard")
+    page = client.get("/dashboard", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Hello, 张*" in page
+    assert "****2345" in page
+    assert "¥15,234.50" in page
+    assert "6222021001000012345" not in page
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(client):
+    wrong = log_in(client, password="nope-nope").get_data(as_text=True)
+    unknown = log_in(client, username="nobody.here").get_data(as_text=True)
+    assert UNIFORM in wrong and UNIFORM in unknown
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_five_failures_lock_the_login_for_fifteen_minutes(client, frozen, db_conn):
+    for _ in range(5):
+        assert UNIFORM in log_in(client, password="wrong-password").get_data(as_text=True)
+    customer = Customer.get(Customer.username == "zhang.wei")
+    assert customer.locked_until is not None
+    # The right password is refused while locked, with the same message.
+    response = log_in(client)
+    assert response.status_code == 200 and UNIFORM in response.get_data(as_text=True)
+    frozen.advance(minutes=15, seconds=1)
+    assert log_in(client).status_code == 303
+    actions = [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
+    assert actions.count("login.failed") == 4
+    assert "login.locked" in actions and "login.refused_locked" in actions
+
+
+def test_logout_ends_the_session(customer):
+    response = post_form(customer, "/logout", {}, source="/dashboard")
+    assert response.status_code == 303
+    assert customer.get("/dashboard").status_code == 302
+
+
+def test_idle_customer_is_logged_out_after_ten_minutes(customer, frozen):
+    frozen.advance(minutes=9)
+    assert customer.get("/dashboard").status_code == 200
+    frozen.advance(minutes=10, seconds=1)
+    response = customer.get("/dashboard")
+    assert response.status_code == 302
+    page = customer.get(response.headers["Location"], headers={"Accept-Language": "en"})
+    assert "inactive" in page.get_data(as_text=True)
+
+
+def test_login_without_csrf_token_is_refused(client):
+    response = client.post("/login", data={"username": "zhang.wei", "password": "Demo-2026"})
+    assert response.status_code == 400
+    assert client.get("/dashboard").status_code == 302
