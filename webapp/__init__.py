@@ -7,9 +7,8 @@ from flask import Flask, current_app, g, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user, logout_user
 
-from webapp import clock, config, database, logs, pii
+from webapp import clock, config, database, i18n, logs, pii
 from webapp.extensions import babel, csrf, db, htmx, limiter, login
-from webapp import i18n
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,9 +40,7 @@ def create_app(test_config=None):
     db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
-    babel.init_app(
-        app, locale_selector=i18n.select_locale, default_timezone="Asia/Shanghai"
-    )
+    babel.init_app(app, locale_selector=i18n.select_locale, default_timezone="Asia/Shanghai")
     limiter.init_app(app)
     login.init_app(app)
 

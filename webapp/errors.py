@@ -10,38 +10,51 @@ def register(app):
 
     @app.errorhandler(400)
     def bad_request(error):
-        return _page(400, _("Something in that request was not right"),
-                     _("Go back, reload the page and try again."))
+        return _page(
+            400,
+            _("Something in that request was not right"),
+            _("Go back, reload the page and try again."),
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
-        return _page(400, _("This page has expired"),
-                     _("For your security, forms expire. Go back, reload the page and try again."))
+        return _page(
+            400,
+            _("This page has expired"),
+            _("For your security, forms expire. Go back, reload the page and try again."),
+        )
 
     @app.errorhandler(403)
     def forbidden(error):
-        return _page(403, _("You cannot open this page"),
-                     _("This page is not available to you."))
+        return _page(403, _("You cannot open this page"), _("This page is not available to you."))
 
     @app.errorhandler(404)
     def not_found(error):
-        return _page(404, _("Page not found"),
-                     _("Check the address, or start again from the start page."))
+        return _page(
+            404, _("Page not found"), _("Check the address, or start again from the start page.")
+        )
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return _page(405, _("Page not found"),
-                     _("Check the address, or start again from the start page."))
+        return _page(
+            405, _("Page not found"), _("Check the address, or start again from the start page.")
+        )
 
     @app.errorhandler(429)
     def too_many(error):
-        return _page(429, _("Too many attempts"),
-                     _("You have tried too many times in a short while. Wait a minute and try again."))
+        return _page(
+            429,
+            _("Too many attempts"),
+            _("You have tried too many times in a short while. Wait a minute and try again."),
+        )
 
     @app.errorhandler(500)
     def server_error(error):
-        return _page(500, _("Sorry, something went wrong on our side"),
-                     _("Nothing was changed. Try again in a few minutes, or call the hotline."))
+        return _page(
+            500,
+            _("Sorry, something went wrong on our side"),
+            _("Nothing was changed. Try again in a few minutes, or call the hotline."),
+        )
 
 
 def _page(status, title, message):

@@ -15,7 +15,9 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 from webapp import clock
 
 EARLIEST_BIRTH = datetime.date(1900, 1, 1)
-NAME_PATTERN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff·A-Za-z][\u3400-\u4dbf\u4e00-\u9fff·A-Za-z .'-]*$")
+NAME_PATTERN = re.compile(
+    r"^[\u3400-\u4dbf\u4e00-\u9fff·A-Za-z][\u3400-\u4dbf\u4e00-\u9fff·A-Za-z .'-]*$"
+)
 
 
 class Invalid(ValueError):
@@ -45,7 +47,9 @@ def resident_id(value):
     try:
         ric.validate(number)
     except InvalidChecksum:
-        raise Invalid(_l("This ID number is not valid. Check each digit, and the last character")) from None
+        raise Invalid(
+            _l("This ID number is not valid. Check each digit, and the last character")
+        ) from None
     except InvalidComponent:
         raise Invalid(_l("This ID number has a birth date or region that does not exist")) from None
     except ValidationError:
@@ -99,6 +103,7 @@ def person_name(value):
 
 def same_name(left, right):
     """Whether two names are the same after normalisation (case-insensitive for Latin)."""
+
     def norm(value):
         return " ".join(unicodedata.normalize("NFKC", value).split()).casefold()
 

@@ -29,7 +29,9 @@ def authenticate(model, username, password):
     now = clock.now()
     if user.locked_until and user.locked_until > now:
         check_password_hash(_DECOY_HASH, password or "")
-        audit.record("login.refused_locked", actor=user, customer=_customer(user), outcome="refused")
+        audit.record(
+            "login.refused_locked", actor=user, customer=_customer(user), outcome="refused"
+        )
         return None
     if not check_password_hash(user.password_hash, password or ""):
         _count_failure(model, user, now)
@@ -52,7 +54,10 @@ def _count_failure(model, user, now):
             audit.record("login.locked", actor=user, customer=_customer(user), outcome="locked")
         else:
             audit.record(
-                "login.failed", actor=user, customer=_customer(user), outcome="failed",
+                "login.failed",
+                actor=user,
+                customer=_customer(user),
+                outcome="failed",
                 failures=failures,
             )
 

@@ -2,6 +2,7 @@
 
 import json
 
+from flask_login import UserMixin
 from peewee import (
     SQL,
     BigIntegerField,
@@ -12,21 +13,8 @@ from peewee import (
     TextField,
 )
 
-from flask_login import UserMixin
-
 from webapp import clock, pii
-from webapp.extensions import db
-
-
-class BaseModel(db.Model):
-    """Fills blind indexes from their source fields on every save."""
-
-    def save(self, *args, **kwargs):
-        pii.fill_blind_indexes(self)
-        return super().save(*args, **kwargs)
-
-    class Meta:
-        legacy_table_names = False
+from webapp.models.base import BaseModel
 
 
 class Customer(UserMixin, BaseModel):
