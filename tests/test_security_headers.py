@@ -1,0 +1,225 @@
+"""Security headers, session cookie flags, CSRF, and templates the CSP can serve."""
+
+import re
+import secrets
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import csrf_token, log_in
+from webapp import create_app, database, demo
+from webapp.extensions import db
+from webapp.models import AuditEvent
+
+pytestmark = pytest.mark.database
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PAGES = ["/", "/login", "/dashboard"]
+
+
+def _csp_directives(response):
+    policy = response.headers["Content-Security-Policy"]
+    directives = {}
+    for part in policy.split(";"):
+        name, *values = part.split()
+        directives[name] = values
+    return policy, directives
+
+
+def _pages(client):
+    """The guide and login page as a visitor, then the dashboard after logging in."""
+    responses = {path: client.get(path) for path in PAGES[:2]}
+    assert log_in(client).status_code == 303
+    responses["/dashboard"] = client.get("/dashboard")
+    for path, response in responses.items():
+        assert response.status_code == 200, path
+    return responses
+
+
+def _production_app(tmp_path):
+    app = create_app(
+        {
+            "APP_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "PII_KEY": secrets.token_urlsafe(48),
+            "SIGNATURE_KEY": secrets.token_urlsafe(48),
+            "SMS_BACKEND": "twilio",
+            "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
+            "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+            "TWILIO_FROM_NUMBER": "+15005550006",
+            "DATABASE": database.connect(f"sqlite:///{tmp_path / 'production.db'}"),
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        }
+    )
+    with app.app_context():
+        database.migrate(db.database)
+        demo.seed()
+        db.database.close()
+    return app
+
+
+@pytest.fixture
+def production_client(tmp_path):
+    """A client of an app configured for production, talking HTTPS as it would behind TLS."""
+    client = _production_app(tmp_path).test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.environ_base["wsgi.url_scheme"] = "https"
+    yield client
+    if not db.database.is_closed():
+        db.database.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_sends_a_strict_content_security_policy(client, path):
+    response = _pages(client)[path]
+    policy, directives = _csp_directives(response)
+    assert directives["default-src"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert "'unsafe-inline'" not in policy
+    assert "'unsafe-eval'" not in policy
+    for name in ("script-src", "style-src"):
+        assert directives.get(name, directives["default-src"]) == ["'self'"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_forbids_sniffing_and_referrers(client, path):
+    response = _pages(client)[path]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_dashboard_with_personal_data_is_never_cached(client):
+    response = _pages(client)["/dashboard"]
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_development_sends_no_hsts(client, path):
+    assert "Strict-Transport-Security" not in _pages(client)[path].headers
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_production_sends_hsts(production_client, path):
+    response = _pages(production_client)[path]
+    hsts = response.headers["Strict-Transport-Security"]
+    max_age = int(re.search(r"max-age=(\d+)", hsts).group(1))
+    assert max_age >= 180 * 24 * 3600
+    assert response.headers["Content-Security-Policy"]
+
+
+def _session_cookie(response):
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("ssb_session=")]
+    assert cookies, "the response set no session cookie"
+    return [flag.strip().lower() for flag in cookies[-1].split(";")]
+
+
+def test_session_cookie_is_httponly_and_lax_but_not_secure_in_development(client):
+    flags = _session_cookie(log_in(client))
+    assert "httponly" in flags
+    assert "samesite=lax" in flags
+    assert "secure" not in flags
+
+
+def test_session_cookie_is_secure_in_production(production_client):
+    response = log_in(production_client)
+    assert response.status_code == 303
+    flags = _session_cookie(response)
+    assert {"httponly", "samesite=lax", "secure"} <= set(flags)
+    assert production_client.get("/dashboard").status_code == 200
+
+
+def test_login_without_csrf_token_is_refused_and_logs_nobody_in(client, db_conn):
+    response = client.post("/login", data={"username": "zhang.wei", "password": demo.PASSWORD})
+    assert response.status_code == 400
+    assert "This page has expired" in response.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302
+    assert not AuditEvent.select().where(AuditEvent.action == "login.succeeded").exists()
+
+
+def test_logout_without_csrf_token_is_refused_and_keeps_the_session(customer):
+    response = customer.post("/logout")
+    assert response.status_code == 400
+    assert customer.get("/dashboard").status_code == 200
+
+
+def test_language_switch_without_csrf_token_is_refused_and_sets_no_cookie(client):
+    response = client.post("/language", data={"lang": "zh", "next": "/"})
+    assert response.status_code == 400
+    assert not any(c.startswith("lang=") for c in response.headers.getlist("Set-Cookie"))
+    assert "Bind your social security card" in client.get("/").get_data(as_text=True)
+
+
+def test_csrf_token_from_another_session_is_refused(app, client):
+    stranger = app.test_client()
+    token = csrf_token(stranger, "/login")
+    response = client.post(
+        "/login", data={"csrf_token": token, "username": "zhang.wei", "password": demo.PASSWORD}
+    )
+    assert response.status_code == 400
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_htmx_post_with_csrf_header_is_accepted(client):
+    token = csrf_token(client, "/")
+    response = client.post(
+        "/language",
+        data={"lang": "zh", "next": "/"},
+        headers={"X-CSRFToken": token, "HX-Request": "true"},
+    )
+    assert response.status_code == 303
+    assert "将社保卡绑定到网上银行" in client.get("/").get_data(as_text=True)
+
+
+def test_htmx_logout_with_csrf_header_ends_the_session(customer):
+    token = csrf_token(customer, "/dashboard")
+    response = customer.post("/logout", headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert response.status_code == 303
+    assert customer.get("/dashboard").status_code == 302
+
+
+def test_state_changes_are_not_reachable_with_get(customer):
+    assert customer.get("/logout").status_code == 405
+    assert customer.get("/dashboard").status_code == 200
+    assert customer.get("/language?lang=zh").status_code == 405
+
+
+# The CSP forbids inline scripts and styles, so no template may rely on them.
+
+INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+STYLE_ATTRIBUTE = re.compile(r"\sstyle\s*=", re.IGNORECASE)
+STYLE_ELEMENT = re.compile(r"<style\b", re.IGNORECASE)
+EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
+NONEMPTY_SCRIPT = re.compile(r"<script\b[^>]*>\s*[^<\s]", re.IGNORECASE)
+HX_ON = re.compile(r"\shx-on[:-]", re.IGNORECASE)
+
+
+def _templates():
+    found = sorted(TEMPLATES.rglob("*.html"))
+    assert found, "no templates found"
+    return found
+
+
+@pytest.mark.parametrize(
+    "pattern, what",
+    [
+        (INLINE_SCRIPT, "a <script> without src"),
+        (NONEMPTY_SCRIPT, "a <script> with a body"),
+        (STYLE_ATTRIBUTE, "a style= attribute"),
+        (STYLE_ELEMENT, "a <style> element"),
+        (EVENT_HANDLER, "an inline event handler (onclick= ...)"),
+        (HX_ON, "an hx-on attribute (it needs eval, which the CSP refuses)"),
+    ],
+)
+def test_no_template_relies_on_inline_script_or_style(pattern, what):
+    offenders = [
+        f"{path.relative_to(TEMPLATES)}: {match.group(0).strip()}"
+        for path in _templates()
+        for match in pattern.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, f"{what} in: " + ", ".join(offenders)
+
+
+def test_htmx_is_configured_not_to_inject_inline_styles(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '"includeIndicatorStyles":false' in page
+    assert '"allowEval":false' in page
