@@ -1,0 +1,199 @@
+"""Two languages: picked from the browser, switchable, remembered; money per locale; a full catalog."""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from tests.conftest import csrf_token, log_in, post_form
+from webapp.i18n import format_money
+
+pytestmark = pytest.mark.database
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = ROOT / "webapp" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
+
+GUIDE_EN = "Bind your social security card to online banking"
+GUIDE_ZH = "将社保卡绑定到网上银行"
+
+
+def _guide(client, **headers):
+    return client.get("/", headers=headers).get_data(as_text=True)
+
+
+def _switch(client, lang, next_path="/", **headers):
+    token = csrf_token(client, "/")
+    return client.post(
+        "/language", data={"csrf_token": token, "lang": lang, "next": next_path}, headers=headers
+    )
+
+
+def test_chinese_browser_gets_chinese(client):
+    page = _guide(client, **{"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
+    assert GUIDE_ZH in page
+    assert '<html lang="zh-Hans">' in page
+
+
+def test_english_browser_gets_english(client):
+    page = _guide(client, **{"Accept-Language": "en-US,en;q=0.9"})
+    assert GUIDE_EN in page
+    assert '<html lang="en">' in page
+
+
+def test_browser_without_a_language_gets_chinese(app):
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert GUIDE_ZH in page
+    assert GUIDE_EN not in page
+
+
+def test_browser_asking_for_an_unsupported_language_gets_chinese(client):
+    assert GUIDE_ZH in _guide(client, **{"Accept-Language": "fr-FR,de;q=0.8"})
+
+
+def test_switching_language_is_remembered_and_beats_accept_language(client):
+    response = _switch(client, "zh", **{"Accept-Language": "en"})
+    assert response.status_code == 303
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("lang="))
+    flags = [flag.strip().lower() for flag in cookie.split(";")]
+    assert "lang=zh" in flags and "httponly" in flags and "samesite=lax" in flags
+    assert any(flag.startswith("max-age=") and int(flag[8:]) >= 300 * 24 * 3600 for flag in flags)
+
+    for _ in range(2):
+        assert GUIDE_ZH in _guide(client, **{"Accept-Language": "en-US"})
+    assert "登录网上银行" in client.get("/login").get_data(as_text=True)
+
+    _switch(client, "en", **{"Accept-Language": "zh-CN"})
+    assert GUIDE_EN in _guide(client, **{"Accept-Language": "zh-CN"})
+
+
+def test_language_choice_survives_login_and_logout(client):
+    _switch(client, "zh")
+    log_in(client)
+    assert "我的账户" in client.get("/dashboard").get_data(as_text=True)
+    post_form(client, "/logout", {}, source="/dashboard")
+    assert "登录网上银行" in client.get("/login").get_data(as_text=True)
+
+
+def test_switching_language_returns_to_the_same_page(customer):
+    response = _switch(customer, "zh", next_path="/dashboard?tab=1")
+    assert response.headers["Location"] == "/dashboard?tab=1"
+
+
+def test_unknown_language_is_refused(client):
+    response = _switch(client, "fr")
+    assert response.status_code == 400
+    assert not any(c.startswith("lang=") for c in response.headers.getlist("Set-Cookie"))
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example", "https://evil.example", "https://evil.example/dashboard", "///evil.example",
+     "http:evil.example", "javascript:alert(1)", "/\\evil.example", "\\\\evil.example"],
+)
+def test_language_switch_never_redirects_to_another_site(client, target):
+    location = _switch(client, "en", next_path=target).headers["Location"]
+    parts = urlsplit(location)
+    assert not parts.scheme and not parts.netloc
+    assert location.startswith("/") and not location.startswith("//")
+    assert "\\" not in location
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "https://evil.example"])
+def test_login_never_redirects_to_another_site(client, target):
+    response = post_form(
+        client,
+        f"/login?next={target}",
+        {"username": "zhang.wei", "password": "Demo-2026"},
+        source="/login",
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/dashboard"
+
+
+def test_login_returns_to_a_local_next_page(client):
+    response = post_form(
+        client, "/login?next=/dashboard%3Ffrom%3Dguide",
+        {"username": "zhang.wei", "password": "Demo-2026"}, source="/login",
+    )
+    assert response.headers["Location"] == "/dashboard?from=guide"
+
+
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+@pytest.mark.parametrize(
+    "fen, shown",
+    [(123456, "¥1,234.56"), (0, "¥0.00"), (5, "¥0.05"), (100_000_000, "¥1,000,000.00"),
+     (-123456, "-¥1,234.56")],
+)
+def test_money_is_shown_in_yuan_with_grouping_in_both_languages(app, language, fen, shown):
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        assert format_money(fen) == shown
+
+
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+def test_dashboard_shows_balances_as_yuan(customer, language):
+    page = customer.get("/dashboard", headers={"Accept-Language": language}).get_data(as_text=True)
+    assert "¥15,234.50" in page
+
+
+# The catalog: every string a customer can see has a real Chinese translation.
+
+
+def _catalog():
+    with CATALOG.open("rb") as po:
+        return read_po(po, locale="zh_Hans_CN")
+
+
+def _untranslated(catalog):
+    for message in catalog:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(s and s.strip() for s in strings):
+            yield message.id
+
+
+def test_every_catalog_entry_has_a_checked_chinese_translation():
+    missing = sorted(str(msgid) for msgid in _untranslated(_catalog()))
+    assert not missing, f"{len(missing)} untranslated or fuzzy: {missing}"
+
+
+def test_translations_keep_the_placeholders_of_their_source():
+    problems = [
+        f"{message.id!r}: {'; '.join(map(str, errors))}"
+        for message, errors in _catalog().check()
+    ]
+    assert not problems, problems
+
+
+def _extracted_msgids():
+    with (ROOT / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    keywords = {**DEFAULT_KEYWORDS, "_l": None}
+    found = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, options_map, keywords=keywords
+    ):
+        msgid = message[0] if isinstance(message, tuple) else message
+        found.setdefault(msgid, f"{filename}:{lineno}")
+    return found
+
+
+def test_extraction_finds_the_strings_of_code_and_templates():
+    extracted = _extracted_msgids()
+    assert GUIDE_EN in extracted
+    assert "Enter your username" in extracted
+    assert "Debit card" in extracted
+
+
+def test_every_string_in_code_and_templates_is_in_the_catalog():
+    in_catalog = {message.id if isinstance(message.id, str) else message.id[0]
+                  for message in _catalog() if message.id}
+    missing = {msgid: where for msgid, where in _extracted_msgids().items()
+               if msgid not in in_catalog}
+    assert not missing, (
+        f"{len(missing)} strings are not in {CATALOG.name} (run `make messages`, then translate): "
+        + "; ".join(f"{where}: {msgid!r}" for msgid, where in sorted(missing.items()))
+    )
