@@ -54,6 +54,11 @@ def from_environment(instance_path):
 
 def refuse_unsafe(config):
     """Raise UnsafeConfiguration naming every unsafe setting when running in production."""
+    # A mistyped APP_ENV ("prod") would otherwise run a live site with the development keys.
+    if config.get("APP_ENV") not in ("development", "production"):
+        raise UnsafeConfiguration(
+            f"APP_ENV must be development or production, not {config.get('APP_ENV')!r}"
+        )
     if config.get("APP_ENV") != "production":
         return
     problems = []

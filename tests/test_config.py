@@ -1,0 +1,142 @@
+"""Settings from the environment: production refuses to start with anything unsafe."""
+
+import secrets
+
+import pytest
+
+from webapp import config, create_app
+from webapp.extensions import db
+
+SETTINGS = [
+    "APP_ENV", "SECRET_KEY", "PII_KEY", "SIGNATURE_KEY", "SMS_BACKEND", "DATABASE_URL",
+    "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER",
+    "TWILIO_MESSAGING_SERVICE_SID",
+]
+
+
+@pytest.fixture
+def environment(monkeypatch, tmp_path):
+    """A clean environment with every setting production needs set to a safe value."""
+    for name in SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    safe = {
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "PII_KEY": secrets.token_urlsafe(48),
+        "SIGNATURE_KEY": secrets.token_urlsafe(48),
+        "SMS_BACKEND": "twilio",
+        "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "TWILIO_FROM_NUMBER": "+15005550006",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod' / 'app.db'}",
+    }
+    for name, value in safe.items():
+        monkeypatch.setenv(name, value)
+    yield monkeypatch
+    if db.database is not None and not db.database.is_closed():
+        db.database.close()
+
+
+def _refusal(tmp_path):
+    with pytest.raises(config.UnsafeConfiguration) as refused:
+        create_app()
+    assert not (tmp_path / "prod").exists(), "it touched the database before refusing"
+    return str(refused.value)
+
+
+def test_production_starts_with_safe_settings(environment):
+    app = create_app()
+    assert app.config["APP_ENV"] == "production"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SMS_BACKEND"] == "twilio"
+
+
+def test_production_refuses_a_missing_secret_key(environment, tmp_path):
+    environment.delenv("SECRET_KEY")
+    message = _refusal(tmp_path)
+    assert "SECRET_KEY is not set" in message
+
+
+def test_production_refuses_an_empty_secret_key(environment, tmp_path):
+    environment.setenv("SECRET_KEY", "")
+    assert "SECRET_KEY is not set" in _refusal(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "name, dev_value",
+    [
+        ("SECRET_KEY", config.DEV_SECRET_KEY),
+        ("PII_KEY", config.DEV_PII_KEY),
+        ("SIGNATURE_KEY", config.DEV_AUDIT_KEY),
+    ],
+)
+def test_production_refuses_a_development_key(environment, tmp_path, name, dev_value):
+    environment.setenv(name, dev_value)
+    assert f"{name} is the development default" in _refusal(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "PII_KEY", "SIGNATURE_KEY"])
+def test_production_refuses_a_short_key(environment, tmp_path, name):
+    environment.setenv(name, "too-short-" + secrets.token_hex(4))
+    assert f"{name} is shorter than 32 characters" in _refusal(tmp_path)
+
+
+def test_production_refuses_the_console_sms_backend(environment, tmp_path):
+    environment.setenv("SMS_BACKEND", "console")
+    assert "SMS_BACKEND=console" in _refusal(tmp_path)
+
+
+def test_production_refuses_by_default_without_any_setting(monkeypatch, tmp_path):
+    for name in SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod' / 'app.db'}")
+    message = _refusal(tmp_path)
+    for problem in ("SECRET_KEY is not set", "PII_KEY is not set", "SIGNATURE_KEY is not set",
+                    "SMS_BACKEND=console"):
+        assert problem in message
+
+
+def test_refusal_names_every_problem_at_once(environment, tmp_path):
+    environment.delenv("SECRET_KEY")
+    environment.setenv("PII_KEY", config.DEV_PII_KEY)
+    environment.setenv("SIGNATURE_KEY", "short")
+    environment.setenv("SMS_BACKEND", "console")
+    message = _refusal(tmp_path)
+    assert "SECRET_KEY is not set" in message
+    assert "PII_KEY is the development default" in message
+    assert "SIGNATURE_KEY is shorter than 32 characters" in message
+    assert "SMS_BACKEND=console" in message
+
+
+def test_refusal_never_repeats_a_secret_value(environment, tmp_path):
+    leaked = "x" * 20
+    environment.setenv("SECRET_KEY", leaked)
+    message = _refusal(tmp_path)
+    assert leaked not in message
+
+
+def test_test_settings_override_the_environment(environment, tmp_path):
+    environment.setenv("SMS_BACKEND", "console")
+    app = create_app({"SMS_BACKEND": "twilio"})
+    assert app.config["SMS_BACKEND"] == "twilio"
+
+
+@pytest.mark.parametrize("app_env", ["prod", "Production", "staging "])
+def test_unknown_app_env_is_refused(environment, tmp_path, app_env):
+    environment.setenv("APP_ENV", app_env)
+    environment.setenv("SECRET_KEY", config.DEV_SECRET_KEY)
+    assert "APP_ENV" in _refusal(tmp_path)
+
+
+def test_development_starts_with_the_development_defaults(monkeypatch, tmp_path):
+    for name in SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'dev.db'}")
+    app = create_app()
+    assert app.config["APP_ENV"] == "development"
+    assert app.config["SECRET_KEY"] == config.DEV_SECRET_KEY
+    assert app.config["SMS_BACKEND"] == "console"
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
