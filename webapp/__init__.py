@@ -45,11 +45,12 @@ def create_app(test_config=None):
     login.init_app(app)
 
     from webapp import cli, errors
-    from webapp.views import auth, banking, public
+    from webapp.views import auth, banking, bind, public
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(banking.bp)
+    app.register_blueprint(bind.bp)
     errors.register(app)
     cli.register(app)
 
@@ -60,6 +61,11 @@ def create_app(test_config=None):
     app.jinja_env.globals["present"] = _present
     app.jinja_env.globals["account_kind_label"] = i18n.account_kind_label
     app.jinja_env.globals["account_status_label"] = i18n.account_status_label
+    app.jinja_env.globals["ineligibility_label"] = i18n.ineligibility_label
+    app.jinja_env.globals["application_status_label"] = i18n.application_status_label
+    app.jinja_env.globals["region_label"] = i18n.region_label
+    app.jinja_env.filters["mask_id"] = pii.mask_id_number
+    app.jinja_env.filters["mask_tail"] = pii.mask_tail
     app.jinja_env.globals["current_language"] = lambda: str(get_locale()).split("_")[0]
     return app
 

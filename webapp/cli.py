@@ -1,10 +1,11 @@
-"""flask commands: migrate, seed-demo."""
+"""flask commands: migrate, seed-demo, registry-import, expire-applications."""
 
 import click
 from flask import current_app
 
-from webapp import database, demo
+from webapp import binding, database, demo
 from webapp.extensions import db
+from webapp.registry.csv_import import RejectedFile, import_cards
 
 
 def register(app):
@@ -23,3 +24,20 @@ def register(app):
             raise click.ClickException("Demo data is never seeded in production.")
         created = demo.seed()
         click.echo(f"Demo data ready ({created} new customers).")
+
+    @app.cli.command("registry-import")
+    @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+    def registry_import_command(csv_file):
+        """Import social security cards into the local registry from a CSV file."""
+        try:
+            created, updated = import_cards(csv_file, current_app.config["CARD_NUMBER_PATTERN"])
+        except RejectedFile as exc:
+            for problem in exc.problems:
+                click.echo(problem, err=True)
+            raise click.ClickException("Nothing was imported; fix the lines above.") from None
+        click.echo(f"Imported {created} new and {updated} updated cards.")
+
+    @app.cli.command("expire-applications")
+    def expire_applications_command():
+        """Expire applications untouched for 24 hours."""
+        click.echo(f"Expired {binding.expire_stale()} applications.")

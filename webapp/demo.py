@@ -2,12 +2,26 @@
 
 import datetime
 
-from webapp import sign_in
+from webapp import agreement, clock, sign_in
 from webapp.extensions import db
 from webapp.identifiers import make_resident_id, mobile
-from webapp.models import Account, Customer
+from webapp.models import Account, Application, Binding, Customer
+from webapp.models.binding import BOUND
+from webapp.registry.local import put_card
 
 PASSWORD = "Demo-2026"
+
+# username -> (card number, insured region, card status in the registry)
+CARDS = {
+    "zhang.wei": ("M31452876", "110000", "active"),
+    "wang.fang": ("S20948731", "310000", "lost"),
+    "li.na": ("G44830219", "440300", "not_activated"),
+    "liu.yang": ("Z76120394", "330100", "active"),
+    "chen.jing": ("C58302147", "510100", "active"),
+    "zhao.lei": ("H90213856", "420100", "frozen"),
+    "sun.li": ("N37481920", "320100", "cancelled"),
+}
+ALREADY_BOUND = "liu.yang"
 
 # username, name, (region, birth date, sequence), accounts:
 # (account number, kind, currency, status, balance in fen, reserved mobile)
@@ -98,5 +112,41 @@ def seed():
                     balance_fen=balance,
                     reserved_mobile=mobile(phone),
                 )
+            card_number, region, status = CARDS[username]
+            put_card(card_number, name, customer.id_number, region, status)
+            if username == ALREADY_BOUND:
+                _bind(customer, card_number, region)
             created += 1
     return created
+
+
+def _bind(customer, card_number, region):
+    """A binding made earlier, as the verification step would have left it."""
+    account = Account.of(customer).first()
+    bound_at = clock.now() - datetime.timedelta(days=200)
+    application = Application.create(
+        customer=customer,
+        status=BOUND,
+        step=5,
+        full_name=customer.name,
+        id_number=customer.id_number,
+        card_number=card_number,
+        region=region,
+        account=account,
+        agreement_version=agreement.VERSION,
+        agreement_language="zh",
+        agreement_sha256=agreement.digest("zh"),
+        consented_at=bound_at,
+        submitted_at=bound_at,
+        closed_at=bound_at,
+        created_at=bound_at,
+        updated_at=bound_at,
+    )
+    Binding.create(
+        customer=customer,
+        card_number=card_number,
+        region=region,
+        account=account,
+        application=application,
+        bound_at=bound_at,
+    )

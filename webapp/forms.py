@@ -2,8 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from webapp import identifiers, registry
 
 
 class LoginForm(FlaskForm):
@@ -17,3 +19,86 @@ class LoginForm(FlaskForm):
         _l("Password"),
         validators=[InputRequired(_l("Enter your password")), Length(max=128)],
     )
+
+
+class StartForm(FlaskForm):
+    """Step 1: the customer has what they need and starts an application."""
+
+
+class CancelForm(FlaskForm):
+    """Cancel the open application."""
+
+
+def _checked(checker, *args):
+    """A WTForms validator that runs an identifiers checker and keeps its normalised value."""
+
+    def validate(form, field):
+        try:
+            field.data = checker(field.data, *args)
+        except identifiers.Invalid as exc:
+            raise ValidationError(exc.message) from None
+
+    return validate
+
+
+class CardDetailsForm(FlaskForm):
+    """Step 2: the card holder's name, ID number, card number and insured region."""
+
+    full_name = StringField(_l("Full name"), validators=[Length(max=60)])
+    id_number = StringField(_l("Resident ID number"), validators=[Length(max=40)])
+    card_number = StringField(_l("Social security card number"), validators=[Length(max=40)])
+    region = SelectField(
+        _l("Insured region"), validators=[InputRequired(_l("Choose where you are insured"))]
+    )
+
+    def __init__(self, *args, card_pattern, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region.choices = [("", _l("Choose a region"))] + [
+            (code, name) for code, name in registry.REGIONS.items()
+        ]
+        self.full_name.validators = [*self.full_name.validators, _checked(identifiers.person_name)]
+        self.id_number.validators = [*self.id_number.validators, _checked(identifiers.resident_id)]
+        self.card_number.validators = [
+            *self.card_number.validators,
+            _checked(identifiers.card_number, card_pattern),
+        ]
+
+    def validate_region(self, field):
+        if field.data not in registry.REGIONS:
+            raise ValidationError(_l("Choose where you are insured"))
+
+
+class AccountForm(FlaskForm):
+    """Step 3: the account to bind, among the customer's eligible accounts."""
+
+    account = RadioField(_l("Account"), coerce=str, validate_choice=False)
+
+    def __init__(self, *args, eligible_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.eligible_ids = {str(i) for i in eligible_ids}
+
+    def validate_account(self, field):
+        if field.data not in self.eligible_ids:
+            raise ValidationError(_l("Choose the account to bind"))
+
+
+class CheckAnswersForm(FlaskForm):
+    """Step 4: agree to the agreement and, separately, to processing sensitive information."""
+
+    agree = BooleanField(_l("I have read and agree to the binding agreement"))
+    consent = BooleanField(
+        _l(
+            "I agree that the bank processes my ID number and social security card number, "
+            "which are sensitive personal information, to check and keep this binding"
+        )
+    )
+
+    def validate_agree(self, field):
+        if not field.data:
+            raise ValidationError(_l("Tick to confirm you agree to the binding agreement"))
+
+    def validate_consent(self, field):
+        if not field.data:
+            raise ValidationError(
+                _l("Tick to agree to the processing of your sensitive personal information")
+            )

@@ -44,3 +44,37 @@ def account_kind_label(account):
 def account_status_label(status):
     """The status of an account in words."""
     return str(ACCOUNT_STATUSES.get(status, status))
+
+
+INELIGIBILITY = {
+    "frozen": _l("Frozen: this account cannot be used"),
+    "closed": _l("Closed: this account cannot be used"),
+    "not_debit": _l("Credit cards cannot be bound"),
+    "not_cny": _l("Only CNY accounts can be bound"),
+    "no_mobile": _l("No reserved mobile number: add one at a branch first"),
+}
+
+APPLICATION_STATUSES = {
+    "draft": _l("In progress"),
+    "awaiting_verification": _l("Awaiting verification"),
+    "bound": _l("Bound"),
+    "cancelled": _l("Cancelled"),
+    "expired": _l("Expired"),
+}
+
+
+def ineligibility_label(reason):
+    """Why an account cannot take a binding, in words."""
+    return str(INELIGIBILITY.get(reason, reason))
+
+
+def application_status_label(status):
+    """An application's status in words."""
+    return str(APPLICATION_STATUSES.get(status, status))
+
+
+def region_label(code):
+    """An insured region's name."""
+    from webapp.registry import REGIONS
+
+    return str(REGIONS.get(code, code or ""))

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import render_template, request
+from flask import make_response, render_template, request
 
 
 def safe_next(target, default="/"):
@@ -25,5 +25,12 @@ def wants_fragment(target="main"):
 
 
 def render_page(page, fragment, **context):
-    """The whole page, or only its fragment when htmx swaps the main region."""
-    return render_template(fragment if wants_fragment() else page, **context)
+    """The whole page (which includes the fragment), or the fragment alone for an htmx swap.
+
+    A fragment answer names its URL so htmx puts it in the history, even after a redirect.
+    """
+    if not wants_fragment():
+        return render_template(page, fragment=fragment, **context)
+    response = make_response(render_template(fragment, **context))
+    response.headers["HX-Push-Url"] = request.full_path.rstrip("?")
+    return response

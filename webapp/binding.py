@@ -1,0 +1,229 @@
+"""The binding application's state machine: draft → awaiting verification → bound.
+
+Every transition is a guarded UPDATE (… WHERE status = expected) inside a transaction, and writes
+an audit event. A transition that finds the application in another state changes nothing and
+raises StaleApplication.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from peewee import IntegrityError
+
+from webapp import agreement, audit, clock, pii, registry
+from webapp.extensions import db
+from webapp.models.binding import (
+    AWAITING_VERIFICATION,
+    CANCELLED,
+    DRAFT,
+    EXPIRED,
+    OPEN_STATUSES,
+    Application,
+    Binding,
+)
+from webapp.preflight import run_checks
+
+STALE_AFTER = datetime.timedelta(hours=24)
+STEPS = 5
+
+
+class StaleApplication(Exception):
+    """The application is no longer in the state this action needs."""
+
+
+def start(customer):
+    """The customer's open application, or a new draft when there is none."""
+    existing = Application.open_for(customer)
+    if existing:
+        return existing
+    try:
+        with db.database.atomic():
+            application = Application.create(customer=customer, step=2)
+            audit.record(
+                "application.started",
+                actor=customer,
+                customer=customer,
+                subject=application.reference,
+            )
+            return application
+    except IntegrityError:
+        # A second tab or a double tap created one at the same moment: resume that one.
+        return Application.open_for(customer)
+
+
+def save_card_details(application, *, full_name, id_number, card_number, region):
+    """Store step 2's answers on a draft."""
+    _update(
+        application,
+        DRAFT,
+        full_name=full_name,
+        id_number=id_number,
+        card_number=card_number,
+        region=region,
+        step=max(application.step, 3),
+        failure=None,
+    )
+    audit.record(
+        "application.card_details_saved",
+        actor=application.customer,
+        customer=application.customer,
+        subject=application.reference,
+        card=pii.mask_tail(card_number),
+        id_number=pii.mask_id_number(id_number),
+    )
+
+
+def choose_account(application, account):
+    """Store step 3's answer (the account to bind) on a draft."""
+    _update(application, DRAFT, account=account, step=max(application.step, 4), failure=None)
+    audit.record(
+        "application.account_chosen",
+        actor=application.customer,
+        customer=application.customer,
+        subject=application.reference,
+        account=account.masked_number,
+    )
+
+
+def submit(application, *, language, ip, user_agent):
+    """Run the pre-flight checks; on success record consent and await verification.
+
+    Returns the failed check's name, or None when the application moved on.
+    """
+    failure = run_checks(application)
+    if failure:
+        _update(application, DRAFT, failure=failure)
+        audit.record(
+            "application.preflight_failed",
+            actor=application.customer,
+            customer=application.customer,
+            subject=application.reference,
+            outcome="refused",
+            check=failure,
+        )
+        return failure
+    now = clock.now()
+    _update(
+        application,
+        DRAFT,
+        status=AWAITING_VERIFICATION,
+        step=5,
+        failure=None,
+        submitted_at=now,
+        agreement_version=agreement.VERSION,
+        agreement_language=language,
+        agreement_sha256=agreement.digest(language),
+        consented_at=now,
+        consent_ip=ip[:45],
+        consent_user_agent=(user_agent or "")[:255],
+    )
+    audit.record(
+        "application.submitted",
+        actor=application.customer,
+        customer=application.customer,
+        subject=application.reference,
+        agreement_version=agreement.VERSION,
+    )
+    return None
+
+
+def back_to_draft(application):
+    """Let a customer awaiting verification change an answer: the application becomes a draft."""
+    _update(application, AWAITING_VERIFICATION, status=DRAFT, step=4)
+    audit.record(
+        "application.reopened",
+        actor=application.customer,
+        customer=application.customer,
+        subject=application.reference,
+    )
+
+
+def cancel(application, *, actor, reason="customer"):
+    """Cancel an open application."""
+    _update(application, OPEN_STATUSES, status=CANCELLED, closed_at=clock.now())
+    audit.record(
+        "application.cancelled",
+        actor=actor,
+        customer=application.customer,
+        subject=application.reference,
+        reason=reason,
+    )
+
+
+def expire_stale():
+    """Expire open applications untouched for 24 hours; returns how many."""
+    cutoff = clock.now() - STALE_AFTER
+    stale = list(
+        Application.select().where(
+            Application.status.in_(OPEN_STATUSES), Application.updated_at < cutoff
+        )
+    )
+    expired = 0
+    for application in stale:
+        try:
+            _update(application, OPEN_STATUSES, status=EXPIRED, closed_at=clock.now())
+        except StaleApplication:
+            continue
+        audit.record(
+            "application.expired",
+            customer=application.customer,
+            subject=application.reference,
+        )
+        expired += 1
+    return expired
+
+
+def current_step(application):
+    """The step (1–5) where this application resumes."""
+    if application.status == AWAITING_VERIFICATION:
+        return 5
+    return min(max(application.step, 2), 4)
+
+
+def _update(application, expected, **changes):
+    """Apply changes only if the application is still in an expected state."""
+    expected = (expected,) if isinstance(expected, str) else tuple(expected)
+    changes["updated_at"] = clock.now()
+    with db.database.atomic():
+        query = Application.update(_db_values(changes)).where(
+            Application.id == application.id, Application.status.in_(expected)
+        )
+        if query.execute() != 1:
+            raise StaleApplication(application.reference)
+    for name, value in changes.items():
+        setattr(application, name, value)
+
+
+def _db_values(changes):
+    """Changes keyed by field, with blind indexes kept in step with their sources."""
+    values = {getattr(Application, name): value for name, value in changes.items()}
+    for source, index in (("id_number", "id_number_index"), ("card_number", "card_number_index")):
+        if source in changes:
+            values[getattr(Application, index)] = changes[source]
+    return values
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Where a customer stands: "none", "in_progress", "awaiting_verification", "bound", "suspended"."""
+
+    state: str
+    application: Application | None = None
+    binding: Binding | None = None
+    step: int | None = None
+
+
+def summary(customer):
+    """The customer's binding status for the dashboard tile and the My binding page."""
+    active = Binding.active_for(customer)
+    if active is not None:
+        card = registry.find_card(active.card_number)
+        state = "bound" if card is not None and card.status == registry.CARD_ACTIVE else "suspended"
+        return Summary(state, binding=active)
+    application = Application.open_for(customer)
+    if application is None:
+        return Summary("none")
+    state = (
+        "awaiting_verification" if application.status == AWAITING_VERIFICATION else "in_progress"
+    )
+    return Summary(state, application=application, step=current_step(application))

@@ -1,0 +1,121 @@
+"""Binding applications and the bindings they create."""
+
+import secrets
+
+from peewee import SQL, CharField, DateTimeField, ForeignKeyField, IntegerField
+
+from webapp import clock, pii
+from webapp.models.base import BaseModel
+from webapp.models.customers import Account, Customer
+
+# No 0/O, 1/I/L: references are read aloud to call-centre agents.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+DRAFT = "draft"
+AWAITING_VERIFICATION = "awaiting_verification"
+BOUND = "bound"
+CANCELLED = "cancelled"
+EXPIRED = "expired"
+OPEN_STATUSES = (DRAFT, AWAITING_VERIFICATION)
+
+
+def new_reference():
+    """A random, unguessable public reference such as SSB-7K3M9QXD."""
+    return "SSB-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+class Application(BaseModel):
+    """One customer's request to bind a card (or move a binding to another account)."""
+
+    BIND, CHANGE_ACCOUNT = "bind", "change_account"
+
+    reference = CharField(max_length=12, unique=True, default=new_reference)
+    customer = ForeignKeyField(Customer, backref="applications", on_delete="RESTRICT")
+    purpose = CharField(max_length=20, default=BIND)
+    status = CharField(max_length=30, default=DRAFT, index=True)
+    step = IntegerField(default=1)
+    full_name = CharField(max_length=30, null=True)
+    id_number = pii.EncryptedField(null=True)
+    id_number_index = pii.BlindIndexField("ric", "id_number", null=True, index=True)
+    card_number = pii.EncryptedField(null=True)
+    card_number_index = pii.BlindIndexField("card", "card_number", null=True, index=True)
+    region = CharField(max_length=6, null=True)
+    account = ForeignKeyField(Account, null=True, on_delete="RESTRICT")
+    replaces = ForeignKeyField("self", null=True, on_delete="RESTRICT")
+    agreement_version = CharField(max_length=20, null=True)
+    agreement_language = CharField(max_length=5, null=True)
+    agreement_sha256 = CharField(max_length=64, null=True)
+    consented_at = DateTimeField(null=True)
+    consent_ip = CharField(max_length=45, null=True)
+    consent_user_agent = CharField(max_length=255, null=True)
+    failure = CharField(max_length=40, null=True)
+    created_at = DateTimeField(default=clock.now)
+    updated_at = DateTimeField(default=clock.now, index=True)
+    submitted_at = DateTimeField(null=True)
+    closed_at = DateTimeField(null=True)
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+    @property
+    def masked_card(self):
+        return pii.mask_tail(self.card_number)
+
+    @classmethod
+    def open_for(cls, customer):
+        """The customer's open application, or None."""
+        return (
+            cls.select()
+            .where(cls.customer == customer, cls.status.in_(OPEN_STATUSES))
+            .order_by(cls.id.desc())
+            .first()
+        )
+
+    @classmethod
+    def owned(cls, customer, reference):
+        """The customer's application with this reference, or None (never another's)."""
+        return cls.get_or_none(cls.reference == reference, cls.customer == customer)
+
+    @classmethod
+    def history(cls, customer):
+        """All the customer's applications, newest first."""
+        return cls.select().where(cls.customer == customer).order_by(cls.id.desc())
+
+
+class Binding(BaseModel):
+    """A card bound to an account. The database allows one active binding per card and customer."""
+
+    ACTIVE, ENDED = "active", "ended"
+
+    customer = ForeignKeyField(Customer, backref="bindings", on_delete="RESTRICT")
+    card_number = pii.EncryptedField()
+    card_number_index = pii.BlindIndexField("card", "card_number", index=True)
+    region = CharField(max_length=6)
+    account = ForeignKeyField(Account, on_delete="RESTRICT")
+    application = ForeignKeyField(Application, on_delete="RESTRICT")
+    status = CharField(
+        max_length=10, default=ACTIVE, constraints=[SQL("CHECK (status IN ('active', 'ended'))")]
+    )
+    bound_at = DateTimeField(default=clock.now)
+    ended_at = DateTimeField(null=True)
+    end_reason = CharField(max_length=40, null=True)
+
+    @property
+    def masked_card(self):
+        return pii.mask_tail(self.card_number)
+
+    @classmethod
+    def active_for(cls, customer):
+        """The customer's active binding, or None."""
+        return cls.get_or_none(cls.customer == customer, cls.status == cls.ACTIVE)
+
+    @classmethod
+    def active_for_card(cls, card_number):
+        """The active binding of this card, or None."""
+        return cls.get_or_none(cls.card_number_index == card_number, cls.status == cls.ACTIVE)
+
+    @classmethod
+    def history(cls, customer):
+        """All the customer's bindings, newest first."""
+        return cls.select().where(cls.customer == customer).order_by(cls.id.desc())

@@ -1,0 +1,49 @@
+"""The embedded registry: the agency's data kept in local tables, for one-machine deployments."""
+
+from peewee import CharField, DateTimeField
+
+from webapp import clock, pii
+from webapp.models.base import BaseModel
+from webapp.registry import Adapter, Card
+
+
+class RegistryCard(BaseModel):
+    """A social security card in the local registry."""
+
+    number = pii.EncryptedField()
+    number_index = pii.BlindIndexField("card", "number", unique=True)
+    holder_name = CharField(max_length=30)
+    id_number = pii.EncryptedField()
+    id_number_index = pii.BlindIndexField("ric", "id_number", index=True)
+    region = CharField(max_length=6)
+    status = CharField(max_length=20)
+    updated_at = DateTimeField(default=clock.now)
+
+    def as_card(self):
+        return Card(self.number, self.holder_name, self.id_number, self.region, self.status)
+
+
+class LocalRegistry(Adapter):
+    """Registry adapter over the local tables."""
+
+    def find_card(self, card_number):
+        row = RegistryCard.get_or_none(RegistryCard.number_index == card_number)
+        return row.as_card() if row else None
+
+    def cards_of(self, id_number):
+        rows = RegistryCard.select().where(RegistryCard.id_number_index == id_number)
+        return [row.as_card() for row in rows]
+
+
+def put_card(number, holder_name, id_number, region, status):
+    """Insert or update one card by its number; returns True when it was new."""
+    row = RegistryCard.get_or_none(RegistryCard.number_index == number)
+    created = row is None
+    row = row or RegistryCard(number=number)
+    row.holder_name = holder_name
+    row.id_number = id_number
+    row.region = region
+    row.status = status
+    row.updated_at = clock.now()
+    row.save()
+    return created
