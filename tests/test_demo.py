@@ -1,14 +1,16 @@
 """Demo data: seeded once however often the command runs, never in production, realistic values."""
 
 import datetime
+import os
 import secrets
 from pathlib import Path
 
 import phonenumbers
 import pytest
+from peewee import PostgresqlDatabase
 from stdnum.cn import ric
 
-from tests.conftest import _fresh_database, log_in, post_form
+from tests.conftest import log_in, post_form
 from webapp import create_app, database, demo, identifiers
 from webapp.extensions import db
 from webapp.models import Account, Customer
@@ -16,6 +18,16 @@ from webapp.models import Account, Customer
 pytestmark = pytest.mark.database
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _empty_database(tmp_path):
+    """A database with no tables: SQLite, or TEST_DATABASE_URL's database emptied."""
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'demo.db'}"
+    conn = database.connect(url)
+    if isinstance(conn, PostgresqlDatabase):
+        conn.execute_sql("DROP SCHEMA public CASCADE")
+        conn.execute_sql("CREATE SCHEMA public")
+    return conn
 
 
 def _counts(conn):
@@ -30,7 +42,7 @@ def _counts(conn):
 @pytest.fixture
 def empty_app(tmp_path):
     """The app on a migrated database with no demo data yet."""
-    app = create_app({"TESTING": True, "DATABASE": _fresh_database(tmp_path)})
+    app = create_app({"TESTING": True, "DATABASE": _empty_database(tmp_path)})
     with app.app_context():
         database.migrate(db.database)
         db.database.close()
@@ -70,7 +82,7 @@ def test_seed_demo_is_refused_in_production(tmp_path):
             "PII_KEY": secrets.token_urlsafe(48),
             "SIGNATURE_KEY": secrets.token_urlsafe(48),
             "SMS_BACKEND": "twilio",
-            "DATABASE": _fresh_database(tmp_path),
+            "DATABASE": _empty_database(tmp_path),
         }
     )
     with app.app_context():
