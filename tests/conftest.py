@@ -5,6 +5,7 @@ Set TEST_DATABASE_URL=postgresql://... to run the same tests against PostgreSQL.
 
 import os
 import re
+import shutil
 
 import pytest
 from peewee import PostgresqlDatabase
@@ -15,31 +16,40 @@ from webapp.extensions import db
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
-def _fresh_database(tmp_path):
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        return database.connect(f"sqlite:///{tmp_path / 'test.db'}")
-    conn = database.connect(url)
-    if isinstance(conn, PostgresqlDatabase):
-        conn.execute_sql("DROP SCHEMA public CASCADE")
-        conn.execute_sql("CREATE SCHEMA public")
-    return conn
+TEST_SETTINGS = {"TESTING": True, "LOGIN_RATE_LIMIT": "1000 per minute"}
 
 
-@pytest.fixture
-def app(tmp_path):
-    """The app on its own freshly migrated database with the demo personas."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE": _fresh_database(tmp_path),
-            "LOGIN_RATE_LIMIT": "1000 per minute",
-        }
-    )
+def _migrated_and_seeded(conn):
+    app = create_app({**TEST_SETTINGS, "DATABASE": conn})
     with app.app_context():
         database.migrate(db.database)
         demo.seed()
         db.database.close()
+    return app
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_file(tmp_path_factory):
+    """A migrated, seeded SQLite file built once; each test gets its own copy."""
+    path = tmp_path_factory.mktemp("template") / "seeded.db"
+    _migrated_and_seeded(database.connect(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture
+def app(tmp_path, seeded_sqlite_file):
+    """The app on its own freshly migrated database with the demo personas."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        conn = database.connect(url)
+        if isinstance(conn, PostgresqlDatabase):
+            conn.execute_sql("DROP SCHEMA public CASCADE")
+            conn.execute_sql("CREATE SCHEMA public")
+        app = _migrated_and_seeded(conn)
+    else:
+        path = tmp_path / "test.db"
+        shutil.copyfile(seeded_sqlite_file, path)
+        app = create_app({**TEST_SETTINGS, "DATABASE": database.connect(f"sqlite:///{path}")})
     yield app
     if not db.database.is_closed():
         db.database.close()
@@ -91,6 +101,11 @@ def customer(client):
 
 @pytest.fixture
 def db_conn(app):
-    """The app's database, connected, for direct assertions on rows."""
-    with app.app_context():
-        yield db.database
+    """The app's database, for direct assertions on rows.
+
+    No app context is pushed: one would share `g` (and its cached CSRF token) across the test
+    client's requests.
+    """
+    yield db.database
+    if not db.database.is_closed():
+        db.database.close()

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from babel.numbers import format_decimal
-from flask import request
+from flask import has_request_context, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -14,7 +14,12 @@ COOKIE = "lang"
 
 
 def select_locale():
-    """The remembered choice, else the best match for Accept-Language, else Chinese."""
+    """The remembered choice, else the best match for Accept-Language, else Chinese.
+
+    Outside a request (CLI commands for operators) messages are in English.
+    """
+    if not has_request_context():
+        return LANGUAGES["en"]
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return LANGUAGES[chosen]

@@ -1,0 +1,55 @@
+"""The local registry: lookups through the adapter and importing cards from CSV."""
+
+import pytest
+
+from webapp import registry
+from webapp.registry.local import RegistryCard
+
+pytestmark = pytest.mark.database
+
+GOOD = (
+    "card_number,holder_name,id_number,region,status\n"
+    "B12345678,王小明,11010519491231002X,110000,active\n"
+    "m31452876,张伟,110101198805120311,110000,lost\n"
+)
+
+
+def test_cards_are_found_by_number_in_any_width_or_case(app, db_conn):
+    card = registry.find_card("ｍ３１４５２８７６")
+    assert card.holder_name == "张伟" and card.status == "active" and card.region == "110000"
+    assert registry.find_card("A00000000") is None
+    assert [c.number for c in registry.cards_of("110101198805120311")] == ["M31452876"]
+
+
+def test_import_adds_new_cards_and_updates_known_ones(app, db_conn, tmp_path):
+    path = tmp_path / "cards.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["registry-import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 1 new and 1 updated cards." in result.output
+    assert registry.find_card("B12345678").holder_name == "王小明"
+    assert registry.find_card("M31452876").status == "lost"
+    raw = db_conn.execute_sql("SELECT number, id_number FROM registry_card").fetchall()
+    assert all("B12345678" not in row[0] and "11010519491231002X" not in row[1] for row in raw)
+
+
+def test_a_file_with_any_bad_row_imports_nothing(app, db_conn, tmp_path):
+    path = tmp_path / "cards.csv"
+    path.write_text(
+        GOOD + "C1,李四,123,110000,active\nD12345678,李四,11010519491231002X,999999,gone\n",
+        encoding="utf-8",
+    )
+    before = RegistryCard.select().count()
+    result = app.test_cli_runner().invoke(args=["registry-import", str(path)])
+    assert result.exit_code != 0
+    assert "line 4" in result.output and "line 5" in result.output
+    assert "Nothing was imported" in result.output
+    assert RegistryCard.select().count() == before
+    assert registry.find_card("M31452876").status == "active"
+
+
+def test_a_file_without_the_columns_is_refused(app, db_conn, tmp_path):
+    path = tmp_path / "cards.csv"
+    path.write_text("number,name\nB12345678,王小明\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["registry-import", str(path)])
+    assert result.exit_code != 0 and "missing column" in result.output
