@@ -1,0 +1,200 @@
+"""The guide, login and dashboard on a 360 px phone, with JavaScript on and off, in both languages."""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+TEXTS = {
+    "en-US": {
+        "guide": ["Bind your social security card to online banking", "What you need",
+                  "Legal basis", "Log in to start"],
+        "login": ["Log in to online banking", "Username", "Password"],
+        "dashboard": ["Hello, 张*", "My accounts", "Social security card", "****2345",
+                      "¥15,234.50"],
+        "switch_to": "中文",
+    },
+    "zh-CN": {
+        "guide": ["将社保卡绑定到网上银行", "需要准备", "登录并开始办理"],
+        "login": ["登录网上银行", "用户名", "密码"],
+        "dashboard": ["您好，张*", "我的账户", "社保卡", "****2345", "¥15,234.50"],
+        "switch_to": "English",
+    },
+}
+PHONES = [
+    pytest.param(locale, javascript, id=f"{locale}-{'js' if javascript else 'nojs'}")
+    for locale in TEXTS
+    for javascript in (True, False)
+]
+TAP = 44
+TAPPABLE = (
+    "button, .button, .link-button, summary, select, textarea, "
+    "input:not([type=hidden]):not([type=checkbox]):not([type=radio])"
+)
+
+# Layout facts measured in the page: what overflows the 360 px viewport, what is too small to tap.
+MEASURE = """
+(tappable) => {
+  const visible = (el) => el.getClientRects().length > 0
+    && getComputedStyle(el).visibility !== "hidden"
+    && !el.closest(".skip-link, .visually-hidden");
+  const width = window.innerWidth;
+  const all = [...document.body.querySelectorAll("*")].filter(visible);
+  const describe = (el) => el.outerHTML.slice(0, 90);
+  return {
+    innerWidth: width,
+    scrollWidth: document.documentElement.scrollWidth,
+    overflowing: all.filter((el) => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && (r.left < -0.5 || r.right > width + 0.5);
+    }).map(describe),
+    small: [...document.querySelectorAll(tappable)].filter(visible).map((el) => ({
+      el: describe(el), height: el.getBoundingClientRect().height,
+    })).filter((t) => t.height < %d - 0.01),
+    smallFonts: [...document.querySelectorAll("input, select, textarea")].filter(visible)
+      .map((el) => ({ el: describe(el), size: parseFloat(getComputedStyle(el).fontSize) }))
+      .filter((f) => f.size < 16),
+  };
+}
+""" % TAP
+
+# A <summary> laid out as flex loses the native triangle; something must show that it opens.
+SHOWS_A_DISCLOSURE_MARKER = """
+(summary) => getComputedStyle(summary).display === "list-item"
+  || ["::before", "::after"].some((pseudo) => {
+    const style = getComputedStyle(summary, pseudo);
+    return style.content !== "none" && style.display !== "none"
+      && (parseFloat(style.width) > 0 || style.content.length > 2);
+  })
+"""
+
+
+def _check_phone_layout(page):
+    facts = page.evaluate(MEASURE, TAPPABLE)
+    assert facts["innerWidth"] == 360, "the page is not laid out at the phone's width"
+    assert facts["scrollWidth"] <= facts["innerWidth"], "the page scrolls sideways"
+    assert not facts["overflowing"], f"wider than the screen: {facts['overflowing']}"
+    assert not facts["small"], f"tap targets under {TAP}px tall: {facts['small']}"
+    assert not facts["smallFonts"], f"inputs under 16px zoom on focus: {facts['smallFonts']}"
+
+
+def _check_texts(page, texts):
+    body = page.locator("body")
+    for text in texts:
+        assert page.get_by_text(text, exact=False).first.is_visible(), f"{text!r} not visible"
+    assert body.is_visible()
+
+
+def _name(what, locale, javascript):
+    return f"{what}-{locale}-{'js' if javascript else 'nojs'}"
+
+
+@pytest.mark.parametrize("locale, javascript", PHONES)
+def test_guide_reads_well_on_a_phone(open_page, locale, javascript):
+    page = open_page(locale=locale, javascript=javascript)
+    response = page.goto("/")
+    assert response.status == 200
+    _check_texts(page, TEXTS[locale]["guide"])
+    assert page.locator("html").get_attribute("lang") == ("en" if locale == "en-US" else "zh-Hans")
+    _check_phone_layout(page)
+    screenshot(page, _name("guide", locale, javascript))
+    assert not page.problems, page.problems
+
+
+@pytest.mark.parametrize("locale, javascript", PHONES)
+def test_guide_questions_open_on_tap(open_page, locale, javascript):
+    page = open_page(locale=locale, javascript=javascript)
+    page.goto("/")
+    question = page.locator("details").first
+    answer = question.locator("p")
+    assert not answer.is_visible()
+    assert question.locator("summary").evaluate(SHOWS_A_DISCLOSURE_MARKER), "looks like a heading"
+    question.locator("summary").tap()
+    assert answer.is_visible()
+    _check_phone_layout(page)
+    assert not page.problems, page.problems
+
+
+@pytest.mark.parametrize("locale, javascript", PHONES)
+def test_login_form_fits_a_phone(open_page, locale, javascript):
+    page = open_page(locale=locale, javascript=javascript)
+    page.goto("/")
+    page.get_by_role("link", name=TEXTS[locale]["guide"][-1]).first.click()
+    page.wait_for_url(re.compile(r"/login$"))
+    _check_texts(page, TEXTS[locale]["login"])
+    assert page.locator("input[name=username]").get_attribute("autocomplete") == "username"
+    assert page.locator("input[name=password]").get_attribute("autocomplete") == "current-password"
+    _check_phone_layout(page)
+    screenshot(page, _name("login", locale, javascript))
+    assert not page.problems, page.problems
+
+
+@pytest.mark.parametrize("locale, javascript", PHONES)
+def test_wrong_password_shows_an_error_summary_that_fits(open_page, locale, javascript):
+    page = open_page(locale=locale, javascript=javascript)
+    page.goto("/login")
+    page.locator("input[name=username]").fill("zhang.wei")
+    page.locator("input[name=password]").fill("not-the-password")
+    page.locator("form:not(.inline-form) button[type=submit]").click()
+    summary = page.locator("[data-error-summary]")
+    assert summary.is_visible()
+    if javascript:
+        page.wait_for_function("document.activeElement.hasAttribute('data-error-summary')")
+    _check_phone_layout(page)
+    screenshot(page, _name("login-error", locale, javascript))
+    assert not page.problems, page.problems
+
+
+@pytest.mark.parametrize("locale, javascript", PHONES)
+def test_dashboard_after_logging_in_through_the_form(open_page, locale, javascript):
+    page = open_page(locale=locale, javascript=javascript)
+    log_in(page)
+    _check_texts(page, TEXTS[locale]["dashboard"])
+    content = page.content()
+    assert "6222021001000012345" not in content
+    _check_phone_layout(page)
+    screenshot(page, _name("dashboard", locale, javascript))
+    assert not page.problems, page.problems
+
+
+@pytest.mark.parametrize("locale, javascript", PHONES)
+def test_header_button_switches_the_language_and_it_stays(open_page, locale, javascript):
+    page = open_page(locale=locale, javascript=javascript)
+    other = "zh-CN" if locale == "en-US" else "en-US"
+    page.goto("/login")
+    page.get_by_role("button", name=TEXTS[locale]["switch_to"]).click()
+    page.wait_for_url(re.compile(r"/login\??$"))
+    _check_texts(page, TEXTS[other]["login"])
+    page.goto("/")
+    _check_texts(page, TEXTS[other]["guide"])
+    page.get_by_role("button", name=TEXTS[other]["switch_to"]).click()
+    page.wait_for_url(re.compile(r"/\??$"))
+    _check_texts(page, TEXTS[locale]["guide"])
+    assert not page.problems, page.problems
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_logging_out_returns_to_the_login_page(open_page, javascript):
+    page = open_page(javascript=javascript)
+    log_in(page)
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r"/login\?logged_out=1$"))
+    assert page.get_by_text("You have logged out.").is_visible()
+    page.goto("/dashboard")
+    assert re.search(r"/login", page.url)
+    assert not page.problems, page.problems
+
+
+def test_shared_fixtures_give_the_promised_phones(page, page_nojs, page_zh):
+    page.goto("/")
+    page_zh.goto("/")
+    page_nojs.goto("/")
+    assert page.evaluate("navigator.language") == "en-US"
+    assert page_zh.locator("h1").inner_text() == "将社保卡绑定到网上银行"
+    assert page.evaluate("window.devicePixelRatio") == 2
+    assert page.evaluate("'ontouchstart' in window")
+    assert page_nojs.evaluate("typeof htmx") == "undefined", "scripts ran with JavaScript off"
+    assert page.evaluate("typeof htmx") == "object", "htmx did not load under the CSP"
