@@ -31,6 +31,10 @@ class StaleApplication(Exception):
     """The application is no longer in the state this action needs."""
 
 
+class StaleBinding(Exception):
+    """The binding is no longer active."""
+
+
 def start(customer):
     """The customer's open application, or a new draft when there is none."""
     existing = Application.open_for(customer)
@@ -171,6 +175,56 @@ def expire_stale():
         )
         expired += 1
     return expired
+
+
+def start_change(customer, active):
+    """An application to move an active binding to another account (card details carried over)."""
+    existing = Application.open_for(customer)
+    if existing:
+        return existing
+    try:
+        with db.database.atomic():
+            application = Application.create(
+                customer=customer,
+                purpose=Application.CHANGE_ACCOUNT,
+                step=3,
+                full_name=customer.name,
+                id_number=customer.id_number,
+                card_number=active.card_number,
+                region=active.region,
+            )
+            audit.record(
+                "application.started",
+                actor=customer,
+                customer=customer,
+                subject=application.reference,
+                purpose=Application.CHANGE_ACCOUNT,
+            )
+            return application
+    except IntegrityError:
+        return Application.open_for(customer)
+
+
+def end(active, *, actor, reason, when=None):
+    """End an active binding (guarded: active → ended); raises StaleBinding if it was not active."""
+    when = when or clock.now()
+    ended = (
+        Binding.update(status=Binding.ENDED, ended_at=when, end_reason=reason[:40])
+        .where(Binding.id == active.id, Binding.status == Binding.ACTIVE)
+        .execute()
+    )
+    if ended != 1:
+        raise StaleBinding(active.id)
+    audit.record(
+        "binding.ended",
+        actor=actor,
+        customer=active.customer_id,
+        subject=f"binding:{active.id}",
+        card=active.masked_card,
+        account=active.account.masked_number,
+        reason=reason[:40],
+    )
+    active.status, active.ended_at, active.end_reason = Binding.ENDED, when, reason[:40]
 
 
 def current_step(application):

@@ -1,6 +1,9 @@
 """The one source of the current time, replaceable in tests so they never sleep."""
 
 import datetime
+import zoneinfo
+
+LOCAL_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 class Clock:
@@ -38,3 +41,8 @@ def use(new_clock):
     global clock
     previous, clock = clock, new_clock
     return previous
+
+
+def local(moment):
+    """A stored UTC time as China Standard Time."""
+    return moment.replace(tzinfo=datetime.UTC).astimezone(LOCAL_ZONE)

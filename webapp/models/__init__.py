@@ -1,6 +1,17 @@
 """Models, one module per aggregate; import them from here."""
 
-from webapp.models.binding import Application, Binding
+from webapp.models.binding import Application, Binding, SignatureRecord
 from webapp.models.customers import Account, AuditEvent, Customer
+from webapp.models.verification import Challenge, SmsMessage, VerificationSubject
 
-__all__ = ["Account", "Application", "AuditEvent", "Binding", "Customer"]
+__all__ = [
+    "Account",
+    "Application",
+    "AuditEvent",
+    "Binding",
+    "Challenge",
+    "Customer",
+    "SignatureRecord",
+    "SmsMessage",
+    "VerificationSubject",
+]

@@ -119,3 +119,26 @@ class Binding(BaseModel):
     def history(cls, customer):
         """All the customer's bindings, newest first."""
         return cls.select().where(cls.customer == customer).order_by(cls.id.desc())
+
+
+class SignatureRecord(BaseModel):
+    """The electronic signature of a binding agreement, sealed with a server-keyed HMAC."""
+
+    application = ForeignKeyField(Application, unique=True, on_delete="RESTRICT")
+    customer = ForeignKeyField(Customer, backref="signatures", on_delete="RESTRICT")
+    agreement_version = CharField(max_length=20)
+    agreement_language = CharField(max_length=5)
+    agreement_sha256 = CharField(max_length=64)
+    masked_card = CharField(max_length=12)
+    masked_account = CharField(max_length=12)
+    consented_at = DateTimeField()
+    verified_at = DateTimeField()
+    challenge_id = CharField(max_length=64)
+    ip = CharField(max_length=45)
+    user_agent = CharField(max_length=255)
+    seal = CharField(max_length=64)
+
+    @classmethod
+    def of(cls, application):
+        """The signature record of an application, or None."""
+        return cls.get_or_none(cls.application == application)
