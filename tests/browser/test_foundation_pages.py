@@ -37,7 +37,7 @@ TAPPABLE = (
 
 # Layout facts measured in the page: what overflows the 360 px viewport, what is too small to tap.
 MEASURE = """
-(tappable) => {
+({ tappable, tap }) => {
   const visible = (el) => el.getClientRects().length > 0
     && getComputedStyle(el).visibility !== "hidden"
     && !el.closest(".skip-link, .visually-hidden");
@@ -53,13 +53,13 @@ MEASURE = """
     }).map(describe),
     small: [...document.querySelectorAll(tappable)].filter(visible).map((el) => ({
       el: describe(el), height: el.getBoundingClientRect().height,
-    })).filter((t) => t.height < %d - 0.01),
+    })).filter((t) => t.height < tap - 0.01),
     smallFonts: [...document.querySelectorAll("input, select, textarea")].filter(visible)
       .map((el) => ({ el: describe(el), size: parseFloat(getComputedStyle(el).fontSize) }))
       .filter((f) => f.size < 16),
   };
 }
-""" % TAP
+"""
 
 # A <summary> laid out as flex loses the native triangle; something must show that it opens.
 SHOWS_A_DISCLOSURE_MARKER = """
@@ -73,7 +73,7 @@ SHOWS_A_DISCLOSURE_MARKER = """
 
 
 def _check_phone_layout(page):
-    facts = page.evaluate(MEASURE, TAPPABLE)
+    facts = page.evaluate(MEASURE, {"tappable": TAPPABLE, "tap": TAP})
     assert facts["innerWidth"] == 360, "the page is not laid out at the phone's width"
     assert facts["scrollWidth"] <= facts["innerWidth"], "the page scrolls sideways"
     assert not facts["overflowing"], f"wider than the screen: {facts['overflowing']}"
