@@ -10,8 +10,23 @@ from webapp.extensions import db
 SETTINGS = [
     "APP_ENV", "SECRET_KEY", "PII_KEY", "SIGNATURE_KEY", "SMS_BACKEND", "DATABASE_URL",
     "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER",
-    "TWILIO_MESSAGING_SERVICE_SID",
+    "TWILIO_MESSAGING_SERVICE_SID", "OTP_KEY",
 ]
+
+
+def production_settings():
+    """Settings production accepts: long random keys and a configured Twilio sender."""
+    return {
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "PII_KEY": secrets.token_urlsafe(48),
+        "SIGNATURE_KEY": secrets.token_urlsafe(48),
+        "OTP_KEY": secrets.token_urlsafe(48),
+        "SMS_BACKEND": "twilio",
+        "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "TWILIO_FROM_NUMBER": "+15005550006",
+    }
 
 
 @pytest.fixture
@@ -20,14 +35,7 @@ def environment(monkeypatch, tmp_path):
     for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
     safe = {
-        "APP_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "PII_KEY": secrets.token_urlsafe(48),
-        "SIGNATURE_KEY": secrets.token_urlsafe(48),
-        "SMS_BACKEND": "twilio",
-        "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
-        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
-        "TWILIO_FROM_NUMBER": "+15005550006",
+        **production_settings(),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod' / 'app.db'}",
     }
     for name, value in safe.items():

@@ -2,7 +2,6 @@
 
 import datetime
 import os
-import secrets
 from pathlib import Path
 
 import phonenumbers
@@ -11,6 +10,7 @@ from peewee import PostgresqlDatabase
 from stdnum.cn import ric
 
 from tests.conftest import log_in, post_form
+from tests.test_config import production_settings
 from webapp import create_app, database, demo, identifiers
 from webapp.extensions import db
 from webapp.models import Account, Customer
@@ -75,16 +75,7 @@ def test_seed_demo_on_an_already_seeded_database_changes_nothing(app, db_conn):
 
 
 def test_seed_demo_is_refused_in_production(tmp_path):
-    app = create_app(
-        {
-            "APP_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "PII_KEY": secrets.token_urlsafe(48),
-            "SIGNATURE_KEY": secrets.token_urlsafe(48),
-            "SMS_BACKEND": "twilio",
-            "DATABASE": _empty_database(tmp_path),
-        }
-    )
+    app = create_app({**production_settings(), "DATABASE": _empty_database(tmp_path)})
     with app.app_context():
         database.migrate(db.database)
     try:

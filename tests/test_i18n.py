@@ -157,7 +157,9 @@ def _untranslated(catalog):
 
 def test_every_catalog_entry_has_a_checked_chinese_translation():
     missing = sorted(str(msgid) for msgid in _untranslated(_catalog()))
-    assert not missing, f"{len(missing)} untranslated or fuzzy: {missing}"
+    assert not missing, f"{len(missing)} untranslated or fuzzy:" + "".join(
+        f"\n  {msgid!r}" for msgid in missing
+    )
 
 
 def test_translations_keep_the_placeholders_of_their_source():
@@ -195,5 +197,5 @@ def test_every_string_in_code_and_templates_is_in_the_catalog():
                if msgid not in in_catalog}
     assert not missing, (
         f"{len(missing)} strings are not in {CATALOG.name} (run `make messages`, then translate): "
-        + "; ".join(f"{where}: {msgid!r}" for msgid, where in sorted(missing.items()))
+        + "".join(f"\n  {where}: {msgid!r}" for msgid, where in sorted(missing.items()))
     )

@@ -1,12 +1,12 @@
 """Security headers, session cookie flags, CSRF, and templates the CSP can serve."""
 
 import re
-import secrets
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import csrf_token, log_in
+from tests.test_config import production_settings
 from webapp import create_app, database, demo
 from webapp.extensions import db
 from webapp.models import AuditEvent
@@ -39,14 +39,7 @@ def _pages(client):
 def _production_app(tmp_path):
     app = create_app(
         {
-            "APP_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "PII_KEY": secrets.token_urlsafe(48),
-            "SIGNATURE_KEY": secrets.token_urlsafe(48),
-            "SMS_BACKEND": "twilio",
-            "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
-            "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
-            "TWILIO_FROM_NUMBER": "+15005550006",
+            **production_settings(),
             "DATABASE": database.connect(f"sqlite:///{tmp_path / 'production.db'}"),
             "LOGIN_RATE_LIMIT": "1000 per minute",
         }
