@@ -4,7 +4,7 @@ import datetime
 import os
 
 from flask import Flask, current_app, g, request, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_time, get_locale
 from flask_login import current_user, logout_user
 
 from webapp import clock, config, database, i18n, logs, pii
@@ -45,12 +45,17 @@ def create_app(test_config=None):
     login.init_app(app)
 
     from webapp import cli, errors
-    from webapp.views import auth, banking, bind, public
+    from webapp.views import auth, banking, bind, dev, manage, public, verify, webhooks
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(banking.bp)
     app.register_blueprint(bind.bp)
+    app.register_blueprint(verify.bp)
+    app.register_blueprint(manage.bp)
+    app.register_blueprint(webhooks.bp)
+    if app.config["SMS_BACKEND"] == "console" and app.config["APP_ENV"] != "production":
+        app.register_blueprint(dev.bp)
     errors.register(app)
     cli.register(app)
 
@@ -64,6 +69,7 @@ def create_app(test_config=None):
     app.jinja_env.globals["ineligibility_label"] = i18n.ineligibility_label
     app.jinja_env.globals["application_status_label"] = i18n.application_status_label
     app.jinja_env.globals["region_label"] = i18n.region_label
+    app.jinja_env.filters["clock"] = lambda value: format_time(value, "short") if value else ""
     app.jinja_env.filters["mask_id"] = pii.mask_id_number
     app.jinja_env.filters["mask_tail"] = pii.mask_tail
     app.jinja_env.globals["current_language"] = lambda: str(get_locale()).split("_")[0]

@@ -2,7 +2,7 @@
 
 import datetime
 
-from webapp import agreement, clock, sign_in
+from webapp import agreement, clock, sign_in, signatures
 from webapp.extensions import db
 from webapp.identifiers import make_resident_id, mobile
 from webapp.models import Account, Application, Binding, Customer
@@ -149,4 +149,7 @@ def _bind(customer, card_number, region):
         account=account,
         application=application,
         bound_at=bound_at,
+    )
+    signatures.create(
+        application, challenge_id="demo-seed", verified_at=bound_at, ip="", user_agent="seed-demo"
     )

@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from webapp import identifiers, registry
@@ -102,3 +109,37 @@ class CheckAnswersForm(FlaskForm):
             raise ValidationError(
                 _l("Tick to agree to the processing of your sensitive personal information")
             )
+
+
+class CodeForm(FlaskForm):
+    """The 6-digit code from the SMS, and which challenge it answers."""
+
+    challenge_id = HiddenField(validators=[Length(max=64)])
+    code = StringField(
+        _l("Verification code"),
+        validators=[
+            InputRequired(_l("Enter the 6-digit code from the text message")),
+            Length(max=12),
+        ],
+    )
+
+    def validate_code(self, field):
+        digits = "".join(identifiers.fold(field.data or ""))
+        if not (len(digits) == 6 and digits.isdigit()):
+            raise ValidationError(_l("Enter the 6-digit code from the text message"))
+        field.data = digits
+
+
+class UnbindForm(FlaskForm):
+    """Why the customer unbinds (kept with the record)."""
+
+    reason = RadioField(
+        _l("Why do you want to unbind the card?"),
+        choices=[
+            ("not_needed", _l("I no longer need these services here")),
+            ("other_bank", _l("I will use another bank")),
+            ("card_replaced", _l("My card was replaced")),
+            ("other", _l("Another reason")),
+        ],
+        validators=[InputRequired(_l("Choose why you want to unbind the card"))],
+    )

@@ -11,10 +11,11 @@ from webapp.models import Account, Application
 from webapp.models.binding import AWAITING_VERIFICATION, DRAFT
 from webapp.preflight import MESSAGES
 from webapp.views.navigation import render_page
+from webapp.views.verify import send_code
 
 bp = Blueprint("bind", __name__, url_prefix="/bind")
 
-STEP_ENDPOINTS = {2: "bind.card", 3: "bind.account", 4: "bind.check", 5: "bind.verify"}
+STEP_ENDPOINTS = {2: "bind.card", 3: "bind.account", 4: "bind.check", 5: "verify.code"}
 
 
 @bp.before_request
@@ -77,6 +78,9 @@ def card(reference):
     application, elsewhere = _owned(reference)
     if elsewhere:
         return elsewhere
+    if application.purpose == Application.CHANGE_ACCOUNT:
+        # The card stays the same when only the account changes.
+        return redirect(url_for("bind.account", reference=reference), 303)
     form = CardDetailsForm(obj=application, card_pattern=current_app.config["CARD_NUMBER_PATTERN"])
     if form.validate_on_submit():
         binding.save_card_details(
@@ -152,7 +156,8 @@ def check(reference):
             user_agent=request.user_agent.string,
         )
         if failure is None:
-            return redirect(url_for("bind.verify", reference=reference), 303)
+            send_code(application)
+            return redirect(url_for("verify.code", reference=reference), 303)
     failure = failure or (application.failure if request.method == "GET" else None)
     return _render_step(
         "bind/_check.html",
@@ -165,15 +170,6 @@ def check(reference):
         agreement_text=agreement.text(language),
         agreement_version=agreement.VERSION,
     )
-
-
-@bp.get("/<reference>/verify")
-def verify(reference):
-    """Step 5: verify it's you (the code page)."""
-    application, elsewhere = _owned(reference, statuses=(AWAITING_VERIFICATION,))
-    if elsewhere:
-        return elsewhere
-    return _render_step("bind/_verify.html", application, 5, _("Verify it's you"))
 
 
 @bp.route("/<reference>/cancel", methods=["GET", "POST"])

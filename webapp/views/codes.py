@@ -1,0 +1,78 @@
+"""What the code pages say: each check outcome and each refusal, in words, with what to do."""
+
+import math
+
+from flask import current_app
+from flask_babel import format_time
+from flask_babel import gettext as _
+
+from webapp import clock, otp
+
+
+def outcome_message(result):
+    """The message for a code that did not verify."""
+    hotline = current_app.config["BANK_HOTLINE"]
+    if result.outcome == "wrong":
+        return _(
+            "That code is not right. You have %(n)s attempts left with this code.",
+            n=result.attempts_left,
+        )
+    if result.outcome == "expired":
+        return _("That code has expired: codes are valid for 5 minutes. Ask for a new code.")
+    if result.outcome == "dead":
+        return _(
+            "That code can no longer be used: it was entered wrongly 5 times or a newer code was "
+            "sent. Ask for a new code."
+        )
+    if result.outcome == "locked":
+        return _(
+            "Verification is locked until %(time)s after too many attempts. Try again then, or "
+            "call %(hotline)s.",
+            time=format_time(result.locked_until, "short"),
+            hotline=hotline,
+        )
+    if result.outcome == "used":
+        return _("That code was already used. Ask for a new code if you still need one.")
+    return _("That code does not belong to this request. Enter the latest code we sent.")
+
+
+def refusal_message(refused):
+    """The message for a code we would not send."""
+    when = format_time(refused.retry_at, "short") if refused.retry_at else ""
+    if refused.reason == "cooldown":
+        seconds = max(1, math.ceil((refused.retry_at - clock.now()).total_seconds()))
+        return _("You can ask for a new code in %(n)s seconds.", n=seconds)
+    if refused.reason in ("codes_used_up", "locked"):
+        return _(
+            "You have asked for too many codes. Verification is locked until %(time)s; then try "
+            "again, or call %(hotline)s.",
+            time=when,
+            hotline=current_app.config["BANK_HOTLINE"],
+        )
+    if refused.reason == "mobile_limit":
+        return _(
+            "Too many codes have been sent to this mobile number today. Try again after %(time)s.",
+            time=when,
+        )
+    if refused.reason == "ip_limit":
+        return _(
+            "Too many codes have been asked for from your network. Try again after %(time)s.",
+            time=when,
+        )
+    return _(
+        "We are sending a lot of messages right now, so sending is paused. Try again in a minute."
+    )
+
+
+def send_failed_message():
+    """The message when the SMS provider did not take the message."""
+    return _("We could not send the code. Check your signal and try again in a moment.")
+
+
+def page_state(subject, purpose):
+    """What a code page shows: the otp state plus the seconds left before a resend."""
+    state = otp.state(subject=subject, purpose=purpose)
+    wait = 0
+    if state.resend_at:
+        wait = max(0, math.ceil((state.resend_at - clock.now()).total_seconds()))
+    return state, wait

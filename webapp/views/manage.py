@@ -1,0 +1,143 @@
+"""Managing a binding: unbind (confirmed with a code), change account, the signed agreement."""
+
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from webapp import agreement, binding, completion, otp, signatures, sms
+from webapp.forms import CancelForm, CodeForm, UnbindForm
+from webapp.models import Application, Binding, SignatureRecord
+from webapp.views.codes import outcome_message, page_state, refusal_message, send_failed_message
+from webapp.views.navigation import render_page
+from webapp.views.verify import public_host
+
+bp = Blueprint("manage", __name__, url_prefix="/binding")
+
+
+@bp.before_request
+@login_required
+def _customers_only():
+    """Every page here needs a logged-in customer."""
+
+
+def _active_binding():
+    active = Binding.active_for(current_user.id)
+    if active is None:
+        flash(_("You have no bound card."), "info")
+    return active
+
+
+@bp.route("/unbind", methods=["GET", "POST"])
+def unbind():
+    """Say why, then we text a code to confirm the unbind."""
+    active = _active_binding()
+    if active is None:
+        return redirect(url_for("banking.my_binding"), 303)
+    form = UnbindForm()
+    if form.validate_on_submit():
+        session["unbind_reason"] = form.reason.data
+        _send_unbind_code(active)
+        return redirect(url_for("manage.unbind_verify"), 303)
+    return render_page(
+        "bind/step.html",
+        "manage/_unbind.html",
+        title=_("Unbind your card"),
+        form=form,
+        binding=active,
+        application=None,
+    )
+
+
+def _send_unbind_code(active):
+    try:
+        completion.send_unbind_code(
+            active, ip=request.remote_addr or "", locale=str(get_locale()), host=public_host()
+        )
+    except otp.Refused as refused:
+        flash(refusal_message(refused), "error")
+    except sms.SendFailed:
+        flash(send_failed_message(), "error")
+
+
+@bp.route("/unbind/verify", methods=["GET", "POST"])
+def unbind_verify():
+    """Enter the code that confirms the unbind."""
+    active = _active_binding()
+    if active is None:
+        return redirect(url_for("banking.my_binding"), 303)
+    if "unbind_reason" not in session:
+        return redirect(url_for("manage.unbind"), 303)
+    form = CodeForm()
+    message = None
+    if form.validate_on_submit():
+        result = completion.verify_unbind(
+            active,
+            challenge_id=form.challenge_id.data,
+            code=form.code.data,
+            reason=session["unbind_reason"],
+        )
+        if result.outcome == "ok":
+            session.pop("unbind_reason", None)
+            flash(_("Your card %(card)s is no longer bound.", card=active.masked_card), "success")
+            return redirect(url_for("banking.my_binding"), 303)
+        message = outcome_message(result)
+        form.code.errors = [message]
+        form.code.data = ""
+    state, wait = page_state(completion.unbind_subject(active), "unbind")
+    if state.challenge is not None:
+        form.challenge_id.data = state.challenge.public_id
+    return render_page(
+        "bind/step.html",
+        "bind/_verify.html",
+        title=_("Confirm the unbind"),
+        heading=_("Confirm the unbind"),
+        confirm_label=_("Unbind my card"),
+        form=form,
+        state=state,
+        wait=wait,
+        message=message,
+        application=None,
+        step=None,
+        resend_url=url_for("manage.unbind_resend"),
+        mobile=active.account.masked_mobile,
+    )
+
+
+@bp.post("/unbind/resend")
+def unbind_resend():
+    """Send a new unbind code."""
+    active = _active_binding()
+    if active is not None and CancelForm().validate_on_submit():
+        _send_unbind_code(active)
+    return redirect(url_for("manage.unbind_verify"), 303)
+
+
+@bp.post("/change")
+def change_account():
+    """Start moving the binding to another account."""
+    active = _active_binding()
+    if active is None or not CancelForm().validate_on_submit():
+        return redirect(url_for("banking.my_binding"), 303)
+    application = binding.start_change(current_user._get_current_object(), active)
+    return redirect(url_for("bind.account", reference=application.reference), 303)
+
+
+@bp.get("/agreement/<reference>")
+def agreement_copy(reference):
+    """The agreement the customer signed, with its signature record."""
+    application = Application.owned(current_user.id, reference)
+    record = SignatureRecord.of(application) if application else None
+    if record is None:
+        abort(404)
+    return render_page(
+        "bind/step.html",
+        "manage/_agreement.html",
+        title=_("Your signed agreement"),
+        application=application,
+        record=record,
+        intact=signatures.intact(record),
+        text=agreement.text(record.agreement_language)
+        if record.agreement_version == agreement.VERSION
+        else None,
+    )

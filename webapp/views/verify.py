@@ -1,0 +1,141 @@
+"""Steps 5 and 6: verify it's you with the SMS code, then the confirmation and signed agreement."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from webapp import binding, completion, otp, sms
+from webapp.forms import CancelForm, CodeForm
+from webapp.models import Application, SignatureRecord
+from webapp.models.binding import AWAITING_VERIFICATION, BOUND
+from webapp.views.auth import start_session
+from webapp.views.codes import outcome_message, page_state, refusal_message, send_failed_message
+from webapp.views.navigation import render_page
+
+bp = Blueprint("verify", __name__, url_prefix="/bind")
+
+
+@bp.before_request
+@login_required
+def _customers_only():
+    """Every verification page needs a logged-in customer."""
+
+
+def _owned(reference, status):
+    application = Application.owned(current_user.id, reference)
+    if application is None:
+        abort(404)
+    return application, application.status == status
+
+
+def send_code(application):
+    """Text a code for the application; a refusal or failure becomes a message on the page."""
+    try:
+        completion.send_application_code(
+            application,
+            ip=request.remote_addr or "",
+            locale=str(get_locale()),
+            host=public_host(),
+        )
+    except otp.Refused as refused:
+        flash(refusal_message(refused), "error")
+        return False
+    except sms.SendFailed:
+        flash(send_failed_message(), "error")
+        return False
+    return True
+
+
+def public_host():
+    """The host WebOTP binds codes to: the public base URL's host."""
+    return urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
+
+
+@bp.route("/<reference>/verify", methods=["GET", "POST"])
+def code(reference):
+    """Step 5: where the code went, the code field, resend, help."""
+    application, awaiting = _owned(reference, AWAITING_VERIFICATION)
+    if not awaiting:
+        if application.status == BOUND:
+            return redirect(url_for("verify.done", reference=reference), 303)
+        return redirect(url_for("bind.start"), 303)
+    form = CodeForm()
+    message = None
+    if form.validate_on_submit():
+        result, created = completion.verify_application(
+            application,
+            challenge_id=form.challenge_id.data,
+            code=form.code.data,
+            ip=request.remote_addr or "",
+            user_agent=request.user_agent.string,
+        )
+        if created is not None:
+            start_session(current_user._get_current_object())
+            return redirect(url_for("verify.done", reference=reference), 303)
+        message = outcome_message(result)
+        form.code.errors = [message]
+        form.code.data = ""
+    return _render_code_page(application, form, message)
+
+
+def _render_code_page(application, form, message=None):
+    state, wait = page_state(completion.subject_of(application), application.purpose)
+    if state.challenge is not None:
+        form.challenge_id.data = state.challenge.public_id
+    return render_page(
+        "bind/step.html",
+        "bind/_verify.html",
+        application=application,
+        step=5,
+        steps=binding.STEPS,
+        title=_("Verify it's you"),
+        form=form,
+        state=state,
+        wait=wait,
+        message=message,
+        cancel_form=CancelForm(),
+        resend_url=url_for("verify.resend", reference=application.reference),
+        mobile=application.account.masked_mobile,
+    )
+
+
+@bp.post("/<reference>/verify/resend")
+def resend(reference):
+    """Send a new code (the old one stops working); the server enforces the 60-second wait."""
+    application, awaiting = _owned(reference, AWAITING_VERIFICATION)
+    if awaiting and CancelForm().validate_on_submit() and send_code(application):
+        flash(_("We sent a new code. The previous code no longer works."), "success")
+    return redirect(url_for("verify.code", reference=reference), 303)
+
+
+@bp.post("/<reference>/verify/change")
+def change_answers(reference):
+    """Go back to Check your answers to change something before verifying."""
+    application, awaiting = _owned(reference, AWAITING_VERIFICATION)
+    if awaiting and CancelForm().validate_on_submit():
+        try:
+            binding.back_to_draft(application)
+        except binding.StaleApplication:
+            return redirect(url_for("verify.code", reference=reference), 303)
+    return redirect(url_for("bind.check", reference=reference), 303)
+
+
+@bp.get("/<reference>/done")
+def done(reference):
+    """Step 6: the card is bound — reference, account, time, and the signed agreement."""
+    application, bound = _owned(reference, BOUND)
+    if not bound:
+        return redirect(url_for("bind.start"), 303)
+    record = SignatureRecord.of(application)
+    return render_page(
+        "bind/step.html",
+        "bind/_done.html",
+        application=application,
+        record=record,
+        title=_("Your card is bound"),
+        step=None,
+        steps=binding.STEPS,
+    )
