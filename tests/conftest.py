@@ -10,6 +10,7 @@ import shutil
 import pytest
 from peewee import PostgresqlDatabase
 
+from tests.fakes.twilio_api import fake_twilio  # noqa: F401 (a fixture for every test)
 from webapp import clock, create_app, database, demo
 from webapp.extensions import db
 

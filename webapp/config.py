@@ -9,6 +9,7 @@ import os
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
 DEV_PII_KEY = "dev-only-personal-data-key-not-for-production"
 DEV_AUDIT_KEY = "dev-only-signature-key-not-for-production"
+TWILIO_REQUIRED = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
 
 
 class UnsafeConfiguration(RuntimeError):
@@ -34,6 +35,9 @@ def from_environment(instance_path):
         "TWILIO_FROM_NUMBER": env("TWILIO_FROM_NUMBER", ""),
         "TWILIO_MESSAGING_SERVICE_SID": env("TWILIO_MESSAGING_SERVICE_SID", ""),
         "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "SMS_GLOBAL_PER_MINUTE": int(env("SMS_GLOBAL_PER_MINUTE", "60")),
+        "SMS_TIMEOUT_SECONDS": float(env("SMS_TIMEOUT_SECONDS", "10")),
+        "OTP_KEY": env("OTP_KEY", ""),
         "CUSTOMER_IDLE_MINUTES": int(env("CUSTOMER_IDLE_MINUTES", "10")),
         "SESSION_ABSOLUTE_HOURS": int(env("SESSION_ABSOLUTE_HOURS", "12")),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -77,5 +81,13 @@ def refuse_unsafe(config):
             problems.append(f"{name} is shorter than 32 characters")
     if config.get("SMS_BACKEND") == "console":
         problems.append("SMS_BACKEND=console is for development only; use twilio")
+    elif config.get("SMS_BACKEND") != "twilio":
+        problems.append(f"SMS_BACKEND={config.get('SMS_BACKEND')!r} is unknown; use twilio")
+    else:
+        problems += [f"{name} is not set" for name in TWILIO_REQUIRED if not config.get(name)]
+        if not (config.get("TWILIO_FROM_NUMBER") or config.get("TWILIO_MESSAGING_SERVICE_SID")):
+            problems.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID is not set")
+    if config.get("OTP_KEY") and len(config["OTP_KEY"]) < 32:
+        problems.append("OTP_KEY is shorter than 32 characters")
     if problems:
         raise UnsafeConfiguration("Refusing to start in production: " + "; ".join(problems))

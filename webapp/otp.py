@@ -1,0 +1,349 @@
+"""The one-time-code policy: issuing, checking, the sending limits and locks (SPEC 3.1).
+
+A code is 6 digits from `secrets`, valid 5 minutes, bound to one customer, purpose, subject and
+challenge, and kept only as an HMAC keyed by the server. Every issue, check, refusal, lock and
+unlock is audited with masked data; the code itself is never logged, stored or audited.
+"""
+
+import datetime
+import hashlib
+import hmac
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+from peewee import PostgresqlDatabase
+
+from webapp import audit, clock, logs, pii, sms
+from webapp.extensions import db
+from webapp.models import Challenge, Customer, SmsMessage, VerificationSubject
+
+PURPOSES = ("bind", "unbind", "change_account", "pay")
+CODE_DIGITS = 6
+VALID_FOR = datetime.timedelta(minutes=sms.VALID_MINUTES)
+WRONG_PER_CODE = 5
+RESEND_AFTER = datetime.timedelta(seconds=60)
+CODES_PER_SUBJECT = 5
+WRONG_PER_SUBJECT = 10
+LOCK_FOR = datetime.timedelta(minutes=30)
+SMS_PER_MOBILE, MOBILE_WINDOW = 10, datetime.timedelta(hours=24)
+SMS_PER_IP, IP_WINDOW = 20, datetime.timedelta(hours=1)
+GLOBAL_WINDOW = datetime.timedelta(minutes=1)
+WINDOWS = {"mobile_limit": MOBILE_WINDOW, "ip_limit": IP_WINDOW, "global_limit": GLOBAL_WINDOW}
+# PostgreSQL advisory lock key: app servers take turns deciding, so every limit stays exact.
+ISSUE_LOCK = 0x55B0_0C0D
+
+
+class Refused(Exception):
+    """No code was sent: reason says why, retry_at when asking again can succeed."""
+
+    def __init__(self, reason, retry_at):
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_at = retry_at
+
+
+class NotLocked(Exception):
+    """An agent asked to unlock a subject that is not locked."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What check() decided: ok, wrong, expired, dead, locked, used or missing."""
+
+    outcome: str
+    attempts_left: int = 0
+    locked_until: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
+class VerificationState:
+    """What the "Verify it's you" page shows about a subject's codes for one purpose."""
+
+    challenge: Challenge | None
+    masked_mobile: str
+    expires_at: datetime.datetime | None
+    attempts_left: int
+    resend_at: datetime.datetime | None
+    codes_left: int
+    locked_until: datetime.datetime | None
+
+
+def issue(*, customer, purpose, subject, mobile, ip, card_tail, account_tail, locale, host):
+    """Send a new code by SMS and return its Challenge; raises Refused or sms.SendFailed.
+
+    Call it outside a transaction: it commits the challenge before the provider call, so no
+    lock is held while the provider answers, and the records of a failure are kept.
+    """
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    _check_subject(subject)
+    customer = _customer(customer)
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    text = sms.code_text(
+        code=code, purpose=purpose, card=card_tail, account=account_tail, locale=locale, host=host
+    )
+    challenge, message = _open(customer, purpose, subject, mobile, ip or "", code)
+    try:
+        sms.send_code(message=message, text=text)
+    except sms.SendFailed as exc:
+        with db.database.atomic():
+            challenge.move(Challenge.SENDING, Challenge.FAILED)
+            _audit_challenge(
+                "otp.send_failed",
+                challenge,
+                "failed",
+                provider=message.provider,
+                error_code=exc.code,
+            )
+        raise
+    with db.database.atomic():
+        Challenge.kill_active(subject, purpose, keep=challenge)
+        challenge.move(Challenge.SENDING, Challenge.ACTIVE)
+        _audit_challenge(
+            "otp.issued",
+            challenge,
+            "ok",
+            provider=message.provider,
+            expires_at=challenge.expires_at,
+        )
+    challenge.status = Challenge.ACTIVE
+    return challenge
+
+
+def _open(customer, purpose, subject, mobile, ip, code):
+    """Under a lock, record the code as being sent, or raise Refused (audited) if it may not."""
+    now = clock.now()
+    with db.database.atomic():
+        record = VerificationSubject.row(subject, now)
+        if isinstance(db.database, PostgresqlDatabase):
+            db.database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ISSUE_LOCK,))
+        refusal = _refusal(record, purpose, mobile, ip, now)
+        if refusal is None:
+            public_id = secrets.token_urlsafe(16)
+            challenge = Challenge.create(
+                public_id=public_id,
+                customer=customer,
+                purpose=purpose,
+                subject=subject,
+                masked_mobile=pii.mask_mobile(mobile),
+                code_hash=_digest(public_id, code),
+                ip=ip,
+                created_at=now,
+                expires_at=now + VALID_FOR,
+            )
+            message = sms.queue_code(customer=customer, challenge=challenge, mobile=mobile, ip=ip)
+            return challenge, message
+        if refusal.reason == "codes_used_up":
+            _lock(record, "codes_used_up", customer, now)
+        _audit(
+            "otp.refused",
+            customer,
+            subject,
+            refusal.reason,
+            purpose=purpose,
+            mobile=pii.mask_mobile(mobile),
+            retry_at=refusal.retry_at,
+        )
+    # Raised after the block so the refusal's audit event and lock are committed.
+    raise refusal
+
+
+def _refusal(record, purpose, mobile, ip, now):
+    """Why no code may be sent now (a Refused to raise), or None."""
+    if record.is_locked(now):
+        return Refused("locked", record.locked_until)
+    if Challenge.issued_since(record.subject, record.counted_since) >= CODES_PER_SUBJECT:
+        return Refused("codes_used_up", now + LOCK_FOR)
+    last = Challenge.latest(record.subject, purpose)
+    if last is not None and now < last.created_at + RESEND_AFTER:
+        return Refused("cooldown", last.created_at + RESEND_AFTER)
+    # Queries are lazy: each is counted only if the one before it passed.
+    ceilings = (
+        ("mobile_limit", SmsMessage.codes_to(mobile, now - MOBILE_WINDOW), SMS_PER_MOBILE),
+        ("ip_limit", SmsMessage.codes_from(ip, now - IP_WINDOW), SMS_PER_IP),
+        (
+            "global_limit",
+            SmsMessage.all_since(now - GLOBAL_WINDOW),
+            current_app.config["SMS_GLOBAL_PER_MINUTE"],
+        ),
+    )
+    for reason, sent, limit in ceilings:
+        if sent.count() >= limit:
+            return Refused(reason, (SmsMessage.oldest_time(sent) or now) + WINDOWS[reason])
+    return None
+
+
+def check(*, customer, purpose, subject, challenge_id, code):
+    """Decide whether a code proves this purpose for this subject; works in a caller's transaction.
+
+    A correct code is consumed by a guarded UPDATE (... WHERE status = 'active'), so of two
+    simultaneous correct submissions exactly one is "ok" and the other "used".
+    """
+    _check_subject(subject)
+    customer = _customer(customer)
+    challenge_id = str(challenge_id or "")[:64]
+    code = "".join(unicodedata.normalize("NFKC", str(code or "")).split())
+    now = clock.now()
+    with db.database.atomic():
+        # A write first: SQLite then waits for the write lock instead of failing to upgrade a
+        # read snapshot that a simultaneous check made stale.
+        record = VerificationSubject.row(subject, now)
+        result = _decide(customer, purpose, record, challenge_id, code, now)
+        _audit(
+            "otp.checked",
+            customer,
+            subject,
+            result.outcome,
+            purpose=purpose,
+            challenge=challenge_id,
+            attempts_left=result.attempts_left,
+            locked_until=result.locked_until,
+        )
+    return result
+
+
+def _decide(customer, purpose, record, challenge_id, code, now):
+    """The CheckResult for one submitted code."""
+    challenge = Challenge.get_or_none(Challenge.public_id == challenge_id)
+    if (
+        challenge is None
+        or challenge.customer_id != customer.id
+        or challenge.purpose != purpose
+        or challenge.subject != record.subject
+        or challenge.status in (Challenge.SENDING, Challenge.FAILED)
+    ):
+        return CheckResult("missing")
+    if record.is_locked(now):
+        return CheckResult("locked", locked_until=record.locked_until)
+    if challenge.status != Challenge.ACTIVE:
+        return CheckResult(_spent(challenge))
+    if now >= challenge.expires_at:
+        return CheckResult("expired")
+    if hmac.compare_digest(challenge.code_hash, _digest(challenge.public_id, code)):
+        if challenge.move(Challenge.ACTIVE, Challenge.USED, used_at=now):
+            return CheckResult("ok", WRONG_PER_CODE - challenge.attempts)
+        return CheckResult(_spent(Challenge.get_by_id(challenge.id)))
+    attempts = challenge.count_wrong_entry()
+    if attempts is None:
+        return CheckResult(_spent(Challenge.get_by_id(challenge.id)))
+    if record.count_wrong_entry() >= WRONG_PER_SUBJECT:
+        return CheckResult("locked", locked_until=_lock(record, "wrong_entries", customer, now))
+    if attempts >= WRONG_PER_CODE:
+        challenge.move(Challenge.ACTIVE, Challenge.DEAD)
+        return CheckResult("dead")
+    return CheckResult("wrong", WRONG_PER_CODE - attempts)
+
+
+def _spent(challenge):
+    """The outcome for a code that can no longer be used."""
+    return "used" if challenge.status == Challenge.USED else "dead"
+
+
+def _lock(record, reason, customer, now):
+    """Lock the subject for 30 minutes and end its active codes; returns the lock's end."""
+    until = now + LOCK_FOR
+    record.lock(reason, until, now)
+    Challenge.kill_active(record.subject)
+    _audit("otp.locked", None, record.subject, reason, customer_id=customer.id, locked_until=until)
+    return until
+
+
+def state(*, subject, purpose):
+    """Where a subject's verification for this purpose stands, for the page to show."""
+    now = clock.now()
+    record = VerificationSubject.get_or_none(VerificationSubject.subject == subject)
+    locked_until = record.locked_until if record and record.is_locked(now) else None
+    issued = Challenge.issued_since(subject, record.counted_since if record else None)
+    current = Challenge.latest(subject, purpose, statuses=(Challenge.ACTIVE,))
+    if current is not None and (locked_until or now >= current.expires_at):
+        current = None
+    last = Challenge.latest(subject, purpose)
+    resend_at = last.created_at + RESEND_AFTER if last else None
+    return VerificationState(
+        challenge=current,
+        masked_mobile=current.masked_mobile if current else "",
+        expires_at=current.expires_at if current else None,
+        attempts_left=WRONG_PER_CODE - current.attempts if current else 0,
+        resend_at=resend_at if resend_at and now < resend_at else None,
+        codes_left=max(0, CODES_PER_SUBJECT - issued),
+        locked_until=locked_until,
+    )
+
+
+def unlock(*, subject, agent, reason):
+    """Lift a lock for a customer-service agent, with their reason; raises NotLocked if none."""
+    if not (reason or "").strip():
+        raise ValueError("an unlock needs a reason")
+    with db.database.atomic():
+        if not VerificationSubject.lift(subject, clock.now()):
+            raise NotLocked(subject)
+        audit.record(
+            "otp.unlocked",
+            actor=agent,
+            customer=Challenge.customer_of(subject),
+            subject=subject[:40],
+            reason=logs.scrub(reason.strip()),
+        )
+
+
+def _check_subject(subject):
+    if not isinstance(subject, str) or not 0 < len(subject) <= 100:
+        raise ValueError("a subject is 1 to 100 characters, like application:SSB-7K3M9QXD")
+
+
+def _customer(customer):
+    """A Customer from a Customer, a Flask-Login proxy of one, or an id."""
+    if hasattr(customer, "_get_current_object"):
+        customer = customer._get_current_object()
+    return customer if isinstance(customer, Customer) else Customer.get_by_id(customer)
+
+
+def _digest(public_id, code):
+    """The keyed hash of a code, bound to its challenge's public id."""
+    message = f"{public_id}:{code}".encode()
+    return hmac.new(_code_key(), message, hashlib.sha256).hexdigest()
+
+
+def _code_key():
+    config = current_app.config
+    secret = (config.get("OTP_KEY") or config["SECRET_KEY"]).encode()
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"ssb-otp-code").derive(
+        secret
+    )
+
+
+def _audit_challenge(action, challenge, outcome, **detail):
+    _audit(
+        action,
+        challenge.customer,
+        challenge.subject,
+        outcome,
+        purpose=challenge.purpose,
+        challenge=challenge.public_id,
+        mobile=challenge.masked_mobile,
+        **detail,
+    )
+
+
+def _audit(action, customer, subject, outcome, **detail):
+    """An audit event about a subject's codes (times as ISO text, masked data only)."""
+    if len(subject) > 40:
+        # The audit subject column holds 40 characters; keep the whole subject in the detail.
+        detail["verification_subject"] = subject
+    customer_id = detail.pop("customer_id", customer.id if customer else None)
+    detail = {
+        name: value.isoformat() if isinstance(value, datetime.datetime) else value
+        for name, value in detail.items()
+    }
+    audit.record(
+        action,
+        actor=customer,
+        customer=customer_id,
+        subject=subject[:40],
+        outcome=outcome,
+        **detail,
+    )
