@@ -6,6 +6,7 @@ import os
 from flask import Flask, current_app, g, request, session
 from flask_babel import format_datetime, format_time, get_locale
 from flask_login import current_user, logout_user
+from markupsafe import Markup
 
 from webapp import clock, config, database, i18n, logs, pii
 from webapp.extensions import babel, csrf, db, htmx, limiter, login
@@ -45,7 +46,7 @@ def create_app(test_config=None):
     login.init_app(app)
 
     from webapp import cli, errors
-    from webapp.views import auth, banking, bind, dev, manage, public, verify, webhooks
+    from webapp.views import agent, auth, banking, bind, dev, manage, public, verify, webhooks
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
@@ -53,6 +54,7 @@ def create_app(test_config=None):
     app.register_blueprint(bind.bp)
     app.register_blueprint(verify.bp)
     app.register_blueprint(manage.bp)
+    app.register_blueprint(agent.bp)
     app.register_blueprint(webhooks.bp)
     if app.config["SMS_BACKEND"] == "console" and app.config["APP_ENV"] != "production":
         app.register_blueprint(dev.bp)
@@ -64,6 +66,7 @@ def create_app(test_config=None):
     app.jinja_env.filters["money"] = i18n.format_money
     app.jinja_env.filters["when"] = lambda value: format_datetime(value, "medium") if value else ""
     app.jinja_env.globals["present"] = _present
+    app.jinja_env.globals["seconds_span"] = lambda n: Markup('<span data-seconds="">%d</span>') % n
     app.jinja_env.globals["account_kind_label"] = i18n.account_kind_label
     app.jinja_env.globals["account_status_label"] = i18n.account_status_label
     app.jinja_env.globals["ineligibility_label"] = i18n.ineligibility_label

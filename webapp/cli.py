@@ -1,9 +1,9 @@
-"""flask commands: migrate, seed-demo, registry-import, expire-applications."""
+"""flask commands: migrate, seed-demo, registry-import, expire-applications, verify-signatures."""
 
 import click
 from flask import current_app
 
-from webapp import binding, database, demo
+from webapp import binding, database, demo, signatures
 from webapp.extensions import db
 from webapp.registry.csv_import import RejectedFile, import_cards
 
@@ -41,3 +41,19 @@ def register(app):
     def expire_applications_command():
         """Expire applications untouched for 24 hours."""
         click.echo(f"Expired {binding.expire_stale()} applications.")
+
+    @app.cli.command("verify-signatures")
+    def verify_signatures_command():
+        """Check every signature record against its seal; exit 1 if any was changed."""
+        broken = signatures.tampered()
+        for record in broken:
+            click.echo(
+                f"TAMPERED: signature record {record.id} (application {record.application_id})",
+                err=True,
+            )
+        total = signatures.count()
+        if broken:
+            raise click.ClickException(
+                f"{len(broken)} of {total} signature records fail their seal."
+            )
+        click.echo(f"All {total} signature records are intact.")

@@ -2,11 +2,12 @@
 
 import datetime
 
-from webapp import agreement, clock, sign_in, signatures
+from webapp import agents, agreement, clock, sign_in, signatures
 from webapp.extensions import db
 from webapp.identifiers import make_resident_id, mobile
 from webapp.models import Account, Application, Binding, Customer
 from webapp.models.binding import BOUND
+from webapp.registry import demo_insurance
 from webapp.registry.local import put_card
 
 PASSWORD = "Demo-2026"
@@ -56,6 +57,7 @@ PERSONAS = [
         ("330106", datetime.date(1989, 8, 19), 17),
         [
             ("6222021001000045678", "debit", "CNY", "active", 2_210_000, "18611112222"),
+            ("6222021001000145678", "debit", "CNY", "active", 310_000, "18611112222"),
         ],
     ),
     (
@@ -117,6 +119,8 @@ def seed():
             if username == ALREADY_BOUND:
                 _bind(customer, card_number, region)
             created += 1
+        demo_insurance.seed(PERSONAS, CARDS)
+        agents.seed_demo()
     return created
 
 

@@ -7,6 +7,7 @@ from wtforms import (
     HiddenField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
 )
@@ -60,8 +61,8 @@ class CardDetailsForm(FlaskForm):
 
     def __init__(self, *args, card_pattern, **kwargs):
         super().__init__(*args, **kwargs)
-        self.region.choices = [("", _l("Choose a region"))] + [
-            (code, name) for code, name in registry.REGIONS.items()
+        self.region.choices = [SelectChoice("", _l("Choose a region"))] + [
+            SelectChoice(code, name) for code, name in registry.REGIONS.items()
         ]
         self.full_name.validators = [*self.full_name.validators, _checked(identifiers.person_name)]
         self.id_number.validators = [*self.id_number.validators, _checked(identifiers.resident_id)]
@@ -136,10 +137,10 @@ class UnbindForm(FlaskForm):
     reason = RadioField(
         _l("Why do you want to unbind the card?"),
         choices=[
-            ("not_needed", _l("I no longer need these services here")),
-            ("other_bank", _l("I will use another bank")),
-            ("card_replaced", _l("My card was replaced")),
-            ("other", _l("Another reason")),
+            SelectChoice("not_needed", _l("I no longer need these services here")),
+            SelectChoice("other_bank", _l("I will use another bank")),
+            SelectChoice("card_replaced", _l("My card was replaced")),
+            SelectChoice("other", _l("Another reason")),
         ],
         validators=[InputRequired(_l("Choose why you want to unbind the card"))],
     )

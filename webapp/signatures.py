@@ -70,6 +70,11 @@ def tampered():
     ]
 
 
+def count():
+    """How many signature records there are."""
+    return SignatureRecord.select().count()
+
+
 def _canonical(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()

@@ -1,4 +1,5 @@
-// What htmx does not do itself: the CSRF header, focus after swaps, and the error summary.
+// What htmx does not do itself: the CSRF header, focus after swaps, the resend countdown and
+// WebOTP. Everything here is an enhancement: each page works without it.
 (function () {
   "use strict";
 
@@ -14,17 +15,64 @@
     target.focus();
   }
 
+  // "You can ask for a new code in N seconds": count down, then enable the resend button.
+  function startCountdowns(root) {
+    root.querySelectorAll("[data-countdown]").forEach(function (note) {
+      var left = parseInt(note.getAttribute("data-countdown"), 10) || 0;
+      var form = note.closest("form");
+      var button = form && form.querySelector("[data-resend]");
+      var seconds = note.querySelector("[data-seconds]");
+      if (!button || left <= 0) return;
+      button.disabled = true;
+      var timer = window.setInterval(function () {
+        left -= 1;
+        if (seconds) seconds.textContent = String(left);
+        if (left <= 0) {
+          window.clearInterval(timer);
+          button.disabled = false;
+          note.textContent = note.getAttribute("data-ready") || "";
+        }
+      }, 1000);
+    });
+  }
+
+  // Where the browser supports WebOTP, the code from the SMS (its "@host #code" line) fills in.
+  function offerWebOtp(root) {
+    if (!("OTPCredential" in window)) return;
+    var input = root.querySelector('input[autocomplete="one-time-code"]');
+    if (!input || !input.form) return;
+    var abort = new AbortController();
+    input.form.addEventListener("submit", function () { abort.abort(); });
+    navigator.credentials.get({ otp: { transport: ["sms"] }, signal: abort.signal })
+      .then(function (otp) {
+        if (!otp || !otp.code) return;
+        input.value = otp.code;
+        input.form.requestSubmit();
+      })
+      .catch(function () { /* the customer types the code instead */ });
+  }
+
+  function enhance(root) {
+    startCountdowns(root);
+    offerWebOtp(root);
+  }
+
   document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRFToken"] = csrfToken();
   });
 
   // After a whole-step swap, move focus to the new step's heading (or its error summary).
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "main") focusFirst(event.detail.target);
+    var target = event.detail.target;
+    if (target && target.id === "main") {
+      focusFirst(target);
+      enhance(target);
+    }
   });
 
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector("[data-error-summary]");
     if (summary) summary.focus();
+    enhance(document);
   });
 })();

@@ -172,7 +172,8 @@ def screenshot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
     path = ARTIFACTS / f"{safe}.png"
-    page.screenshot(path=str(path), full_page=True)
+    # caret="initial": hiding the caret would inject a <style>, which the CSP rightly blocks.
+    page.screenshot(path=str(path), full_page=True, caret="initial")
     return path
 
 

@@ -1,0 +1,236 @@
+"""The whole binding journey on a 360 px phone: JavaScript on and off, English and Chinese."""
+
+import datetime
+import itertools
+import re
+
+import pytest
+
+from tests.browser.conftest import log_in, screenshot
+from webapp import demo, sign_in
+from webapp.identifiers import make_resident_id
+from webapp.models import Account, Binding, Customer
+from webapp.registry.local import put_card
+
+pytestmark = pytest.mark.browser
+
+_serial = itertools.count(1)
+
+
+def new_customer(card_status="active"):
+    """A fresh customer of the live app, with one card in the registry and one debit account."""
+    n = next(_serial) + 100 * (datetime.datetime.now().microsecond % 97)
+    username = f"journey.{n}"
+    id_number = make_resident_id(
+        "110105", datetime.date(1990, 1, 1) + datetime.timedelta(days=n), n % 1000
+    )
+    customer = Customer.create(
+        username=username,
+        password_hash=sign_in.hash_password(demo.PASSWORD),
+        name="王小明",
+        id_number=id_number,
+    )
+    Account.create(
+        customer=customer,
+        number=f"62220210{n:011d}",
+        balance_fen=100_000,
+        reserved_mobile=f"+86139{n:08d}",
+    )
+    card_number = f"J{n:08d}"
+    put_card(card_number, "王小明", id_number, "110000", card_status)
+    return {
+        "username": username,
+        "id_number": id_number,
+        "card": card_number,
+        "mobile_tail": f"{n:08d}"[-4:],
+        "customer": customer,
+    }
+
+
+def code_from_outbox(page, mobile_tail):
+    """Read the newest code sent to this number from the development outbox, as a developer would."""
+    outbox = page.context.new_page()
+    outbox.goto("/dev/outbox")
+    for item in outbox.locator("li.card").all():
+        text = item.inner_text()
+        if f"****{mobile_tail}" in text:
+            outbox.close()
+            return re.search(r"#(\d{6})", text).group(1)
+    outbox.close()
+    raise AssertionError("no code in the outbox")
+
+
+def fill_card_details(page, person):
+    page.get_by_label(re.compile("Full name|姓名")).fill("王小明")
+    page.get_by_label(re.compile("Resident ID number|身份证号码")).fill(person["id_number"])
+    page.get_by_label(re.compile("Social security card number|社保卡号")).fill(
+        person["card"].lower()
+    )
+    page.get_by_label(re.compile("Insured region|参保地")).select_option("110000")
+
+
+def walk_to_code_page(page, person, shots, words):
+    log_in(page, person["username"])
+    page.get_by_role("link", name=words["bind"]).click()
+    page.wait_for_url(re.compile(r"/bind$"))
+    screenshot(page, f"{shots}-1-start")
+    page.get_by_role("button", name=words["start"]).click()
+    page.wait_for_url(re.compile(r"/card$"))
+    fill_card_details(page, person)
+    screenshot(page, f"{shots}-2-card")
+    page.get_by_role("button", name=words["continue"]).click()
+    page.wait_for_url(re.compile(r"/account$"))
+    page.locator("input[name=account]:not([disabled])").first.check()
+    screenshot(page, f"{shots}-3-account")
+    page.get_by_role("button", name=words["continue"]).click()
+    page.wait_for_url(re.compile(r"/check$"))
+    page.locator("input[name=agree]").check()
+    page.locator("input[name=consent]").check()
+    screenshot(page, f"{shots}-4-check")
+    page.get_by_role("button", name=words["submit"]).click()
+    page.wait_for_url(re.compile(r"/verify$"))
+    screenshot(page, f"{shots}-5-verify")
+
+
+EN = {
+    "bind": "Bind my card",
+    "start": "I have these: start",
+    "continue": "Save and continue",
+    "submit": "Agree and submit",
+    "confirm": "Confirm",
+    "bound": "Your card is bound",
+}
+ZH = {
+    "bind": "绑定社保卡",
+    "start": "我已准备好，开始办理",
+    "continue": "保存并继续",
+    "submit": "同意并提交",
+    "confirm": "确认",
+    "bound": "社保卡绑定成功",
+}
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_the_whole_journey_with_a_wrong_code_then_the_right_one(open_page, javascript):
+    person = new_customer()
+    page = open_page(javascript=javascript)
+    shots = f"journey-{'js' if javascript else 'nojs'}"
+    walk_to_code_page(page, person, shots, EN)
+    assert page.get_by_text("Step 5 of 5").is_visible()
+    assert page.get_by_text(f"139****{person['mobile_tail']}").first.is_visible()
+    code_field = page.locator("input[name=code]")
+    assert code_field.get_attribute("autocomplete") == "one-time-code"
+    assert code_field.get_attribute("inputmode") == "numeric"
+
+    code_field.fill("000000")
+    page.get_by_role("button", name="Confirm").click()
+    expect_text = page.get_by_text("That code is not right. You have 4 attempts left").first
+    expect_text.wait_for()
+    screenshot(page, f"{shots}-5b-wrong-code")
+
+    page.locator("input[name=code]").fill(code_from_outbox(page, person["mobile_tail"]))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(re.compile(r"/done$"))
+    assert page.get_by_role("heading", name="Your card is bound").is_visible()
+    screenshot(page, f"{shots}-6-done")
+    assert Binding.active_for(person["customer"]) is not None
+    assert page.problems == [], "\n".join(page.problems)
+
+    page.goto("/dashboard")
+    assert page.get_by_text("Bound to account").first.is_visible()
+
+
+def test_the_resend_countdown_runs_and_then_allows_a_new_code(open_page):
+    person = new_customer()
+    page = open_page()
+    walk_to_code_page(page, person, "countdown", EN)
+    resend = page.get_by_role("button", name="Send a new code")
+    assert resend.is_disabled()
+    countdown = page.locator("[data-countdown]")
+    first = int(re.search(r"\d+", countdown.inner_text()).group(0))
+    page.wait_for_timeout(1500)
+    later = int(re.search(r"\d+", countdown.inner_text()).group(0))
+    assert later < first <= 60
+
+
+def test_in_chinese_with_javascript_off(open_page):
+    person = new_customer()
+    page = open_page(locale="zh-CN", javascript=False)
+    walk_to_code_page(page, person, "journey-zh-nojs", ZH)
+    assert page.get_by_text("第 5 步，共 5 步").is_visible()
+    page.locator("input[name=code]").fill(code_from_outbox(page, person["mobile_tail"]))
+    page.get_by_role("button", name=ZH["confirm"]).click()
+    page.wait_for_url(re.compile(r"/done$"))
+    assert page.get_by_role("heading", name=ZH["bound"]).is_visible()
+    screenshot(page, "journey-zh-nojs-6-done")
+
+
+def test_a_lost_card_is_refused_with_what_to_do(open_page):
+    person = new_customer(card_status="lost")
+    page = open_page()
+    walk_to_code_page_until_refused(page, person)
+    assert page.get_by_text("Your card is reported lost. Report it found").is_visible()
+    screenshot(page, "journey-lost-card")
+
+
+def walk_to_code_page_until_refused(page, person):
+    log_in(page, person["username"])
+    page.goto("/bind")
+    page.get_by_role("button", name=EN["start"]).click()
+    page.wait_for_url(re.compile(r"/card$"))
+    fill_card_details(page, person)
+    page.get_by_role("button", name=EN["continue"]).click()
+    page.wait_for_url(re.compile(r"/account$"))
+    page.locator("input[name=account]:not([disabled])").first.check()
+    page.get_by_role("button", name=EN["continue"]).click()
+    page.wait_for_url(re.compile(r"/check$"))
+    page.locator("input[name=agree]").check()
+    page.locator("input[name=consent]").check()
+    page.get_by_role("button", name=EN["submit"]).click()
+    page.get_by_text("We cannot bind this card yet").wait_for()
+
+
+def test_inline_validation_and_change_links(open_page):
+    person = new_customer()
+    page = open_page()
+    log_in(page, person["username"])
+    page.goto("/bind")
+    page.get_by_role("button", name=EN["start"]).click()
+    page.wait_for_url(re.compile(r"/card$"))
+    id_field = page.get_by_label("Resident ID number")
+    id_field.fill("11010119900101123")
+    page.get_by_label("Social security card number").focus()
+    page.get_by_text("Your ID number must be 18 characters").wait_for()
+    screenshot(page, "wizard-inline-validation")
+    fill_card_details(page, person)
+    page.get_by_role("button", name=EN["continue"]).click()
+    page.wait_for_url(re.compile(r"/account$"))
+    page.locator("input[name=account]:not([disabled])").first.check()
+    page.get_by_role("button", name=EN["continue"]).click()
+    page.wait_for_url(re.compile(r"/check$"))
+    page.get_by_role("link", name="Change Insured region").click()
+    page.wait_for_url(re.compile(r"/card\?change=1$"))
+    page.get_by_label("Insured region").select_option("110000")
+    page.get_by_role("button", name=EN["continue"]).click()
+    page.wait_for_url(re.compile(r"/check$"))
+    assert page.get_by_role("heading", name="Check your answers").is_visible()
+
+
+def test_unbind_from_my_binding(open_page):
+    person = new_customer()
+    page = open_page()
+    walk_to_code_page(page, person, "unbind-setup", EN)
+    page.locator("input[name=code]").fill(code_from_outbox(page, person["mobile_tail"]))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(re.compile(r"/done$"))
+    page.goto("/binding")
+    page.get_by_role("link", name="Unbind my card").click()
+    page.get_by_label("I will use another bank").check()
+    page.get_by_role("button", name="Send the code").click()
+    page.wait_for_url(re.compile(r"/unbind/verify$"))
+    page.locator("input[name=code]").fill(code_from_outbox(page, person["mobile_tail"]))
+    page.get_by_role("button", name="Unbind my card").click()
+    page.wait_for_url(re.compile(r"/binding$"))
+    assert page.get_by_text("is no longer bound").is_visible()
+    screenshot(page, "unbind-done")
+    assert Binding.active_for(person["customer"]) is None

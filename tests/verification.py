@@ -1,0 +1,26 @@
+"""Reading codes the way a developer does (the console outbox) and entering them."""
+
+import re
+
+from tests.conftest import post_form
+from webapp import sms
+
+CHALLENGE = re.compile(r'name="challenge_id" type="hidden" value="([^"]+)"')
+
+
+def latest_code(app):
+    """The code in the newest console SMS."""
+    with app.app_context():
+        texts = [entry.text for entry in sms.outbox()]
+    return re.search(r"#(\d{6})$", texts[0]).group(1)
+
+
+def challenge_on(client, path):
+    """The challenge id the code page asks about."""
+    return CHALLENGE.search(client.get(path).get_data(as_text=True)).group(1)
+
+
+def enter_code(client, path, code, challenge_id=None):
+    """Submit a code on a code page."""
+    challenge_id = challenge_id or challenge_on(client, path)
+    return post_form(client, path, {"challenge_id": challenge_id, "code": code})
