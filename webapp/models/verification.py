@@ -223,13 +223,3 @@ class SmsMessage(BaseModel):
         """When the oldest message of a query was created, or None for none."""
         oldest = query.order_by(cls.created_at, cls.id).first()
         return oldest.created_at if oldest else None
-
-    @classmethod
-    def for_challenge_subject(cls, subject):
-        """The SMS sent for a subject's codes, newest first (for agents)."""
-        return (
-            cls.select()
-            .join(Challenge)
-            .where(Challenge.subject == subject)
-            .order_by(cls.created_at.desc(), cls.id.desc())
-        )
