@@ -38,7 +38,7 @@ def test_the_code_page_says_where_the_code_went(customer, app):
     assert "Attempts left: 5." in page and "valid until" in page
     assert 'autocomplete="one-time-code"' in page and 'inputmode="numeric"' in page
     assert "Not received a code?" in page
-    assert "You can ask for a new code in 60 seconds." in page
+    assert "You can ask for a new code in <span data-seconds=\"\">60</span> seconds." in page
     assert "code to bind social security card ****2876 to account ****2345" in _outbox_text(app)
 
 
