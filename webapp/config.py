@@ -39,6 +39,7 @@ def from_environment(instance_path):
         "SMS_TIMEOUT_SECONDS": float(env("SMS_TIMEOUT_SECONDS", "10")),
         "OTP_KEY": env("OTP_KEY", ""),
         "CUSTOMER_IDLE_MINUTES": int(env("CUSTOMER_IDLE_MINUTES", "10")),
+        "AGENT_IDLE_MINUTES": int(env("AGENT_IDLE_MINUTES", "30")),
         "SESSION_ABSOLUTE_HOURS": int(env("SESSION_ABSOLUTE_HOURS", "12")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

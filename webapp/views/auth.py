@@ -9,7 +9,7 @@ from webapp import audit, clock, sign_in
 from webapp.extensions import limiter
 from webapp.extensions import login as login_manager
 from webapp.forms import LoginForm
-from webapp.models import Customer
+from webapp.models import Agent, Customer
 from webapp.views.navigation import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -21,10 +21,12 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(user_id):
-    """The signed-in user from the session's id ("customer:7")."""
+    """The signed-in user from the session's id ("customer:7" or "agent:3")."""
     kind, _sep, number = user_id.partition(":")
     if kind == "customer" and number.isdigit():
         return Customer.get_or_none(Customer.id == int(number))
+    if kind == "agent" and number.isdigit():
+        return Agent.get_or_none(Agent.id == int(number))
     return None
 
 

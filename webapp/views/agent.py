@@ -1,0 +1,308 @@
+"""The customer-service agent console: sign-in, search, a customer's record, actions, access log.
+
+Agents and customers never cross: a customer (or anyone not signed in as an agent) cannot open
+a console page, and an agent session reaches nothing outside the console and the public pages.
+"""
+
+import functools
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from webapp import (
+    access_log,
+    agent_actions,
+    agent_casefile,
+    agent_search,
+    agents,
+    audit,
+    clock,
+    identifiers,
+    sign_in,
+)
+from webapp.agent_forms import AccessLogFilter, ReasonForm, SearchForm
+from webapp.extensions import limiter
+from webapp.forms import LoginForm
+from webapp.models import Agent, Application, Binding, Customer
+from webapp.views.auth import start_session
+from webapp.views.navigation import wants_fragment
+
+bp = Blueprint("agent", __name__, url_prefix="/agent", cli_group=None)
+bp.cli.add_command(agents.create_agent_command)
+
+OPEN_TO_ALL = {"agent.login"}
+SEARCH_REGION = "agent-search"
+
+
+def _is_agent(user):
+    return getattr(user, "actor_kind", None) == "agent"
+
+
+@bp.before_app_request
+def _agents_stay_in_the_console():
+    """An agent session reaches only the console and public pages; elsewhere it is refused.
+
+    The masthead's Log out posts to the customer logout; for an agent it ends the agent's
+    session here, so no customer logout is ever recorded for an agent.
+    """
+    endpoint = request.endpoint or ""
+    if not endpoint or endpoint == "static" or endpoint.startswith(("agent.", "public.")):
+        return None
+    if not _is_agent(current_user):
+        return None
+    if endpoint == "auth.logout":
+        return _end_session()
+    abort(403)
+
+
+@bp.before_request
+def _agents_only():
+    """Customers are refused; anyone else not signed in as an agent is sent to sign in."""
+    if getattr(current_user, "actor_kind", None) == "customer":
+        abort(403)
+    if request.endpoint in OPEN_TO_ALL or _is_agent(current_user):
+        return None
+    wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("agent.login", next=wanted))
+
+
+def supervisors_only(view):
+    """Refuse (403) agents who are not supervisors."""
+
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        if not current_user.is_supervisor:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """The agents' own sign-in; same lockout and throttling as customers'."""
+    if _is_agent(current_user):
+        return redirect(url_for("agent.search"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        agent = sign_in.authenticate(Agent, form.username.data, form.password.data)
+        if agent is not None:
+            start_session(agent)
+            return redirect(_next_in_console(request.args.get("next")), 303)
+        error = _(
+            "The username or password is wrong, or this sign-in is locked for 15 minutes after "
+            "too many attempts. Check them and try again later, or ask your supervisor."
+        )
+    timed_out = session.pop("timed_out", False)
+    return render_template("agent/login.html", form=form, error=error, timed_out=timed_out)
+
+
+def _next_in_console(target):
+    """Only console pages are worth returning to after an agent signs in."""
+    if target and target.startswith("/agent/") and not target.startswith("/agent//"):
+        return target
+    return url_for("agent.search")
+
+
+@bp.post("/logout")
+def logout():
+    """End the agent's session."""
+    return _end_session()
+
+
+def _end_session():
+    audit.record("logout", actor=current_user._get_current_object())
+    logout_user()
+    session.clear()
+    return redirect(url_for("agent.login", logged_out=1), 303)
+
+
+@bp.get("")
+def home():
+    """The console starts at the search."""
+    return redirect(url_for("agent.search"))
+
+
+@bp.route("/search", methods=["GET", "POST"])
+def search():
+    """One box for any identifier; results swap in place with htmx, or come as a whole page."""
+    form = SearchForm()
+    outcome = _search(form) if form.validate_on_submit() else None
+    template = "agent/_search.html" if wants_fragment(SEARCH_REGION) else "agent/search.html"
+    return render_template(template, form=form, outcome=outcome)
+
+
+def _search(form):
+    """Recognise, check the reason, look up and log; None when the form needs correcting."""
+    try:
+        identifier = agent_search.recognise(
+            form.query.data, current_app.config["CARD_NUMBER_PATTERN"]
+        )
+    except identifiers.Invalid as invalid:
+        form.query.errors = [invalid.message]
+        return None
+    if (identifier.needs_reason or form.reason.data) and form.reason_problem():
+        return None
+    matches = agent_search.find(identifier)
+    entry = access_log.record_search(
+        current_user._get_current_object(),
+        kind=identifier.kind,
+        masked_query=identifier.masked,
+        reason=form.reason.data or "",
+        note=form.note.data,
+        result_count=len(matches),
+    )
+    # Opening a result records why, from this search: the reason never travels in a URL.
+    session["agent_lookup"] = {
+        "customers": [match.customer.id for match in matches],
+        "reason": entry.reason,
+        "note": entry.note,
+    }
+    form.query.data = ""
+    return {"identifier": identifier, "matches": matches}
+
+
+@bp.get("/customers/<int:customer_id>")
+def customer(customer_id):
+    """Everything about one customer's binding, masked; opening it is logged."""
+    casefile = agent_casefile.open_casefile(customer_id)
+    if casefile is None:
+        abort(404)
+    lookup = session.get("agent_lookup") or {}
+    from_search = customer_id in lookup.get("customers", [])
+    access_log.record_view(
+        current_user._get_current_object(),
+        customer_id=customer_id,
+        reason=lookup.get("reason", "") if from_search else "",
+        note=lookup.get("note", "") if from_search else "",
+    )
+    return render_template("agent/customer.html", file=casefile, now=clock.now())
+
+
+@bp.get("/applications/<reference>")
+def application(reference):
+    """An application's reference leads to its customer's record."""
+    found = Application.get_or_none(Application.reference == reference.upper()[:12])
+    if found is None:
+        abort(404)
+    return redirect(
+        url_for("agent.customer", customer_id=found.customer_id, _anchor=found.reference), 303
+    )
+
+
+@bp.route("/customers/<int:customer_id>/locks/<int:lock_id>/unlock", methods=["GET", "POST"])
+def unlock(customer_id, lock_id):
+    """Confirm, then lift a verification lock so the customer can ask for a new code."""
+    lock = agent_actions.lock_of(customer_id, lock_id)
+    if lock is None:
+        abort(404)
+    return _act(
+        customer_id,
+        action="unlock",
+        applies=lock.is_locked(clock.now()),
+        perform=lambda agent, **why: agent_actions.unlock(agent, lock, **why),
+        done=_("Verification unlocked. The customer can ask for a new code now."),
+        lock=lock,
+    )
+
+
+@bp.route("/applications/<reference>/cancel", methods=["GET", "POST"])
+def cancel(reference):
+    """Confirm, then cancel an open application."""
+    found = Application.get_or_none(Application.reference == reference.upper()[:12])
+    if found is None:
+        abort(404)
+    return _act(
+        found.customer_id,
+        action="cancel",
+        applies=found.is_open,
+        perform=lambda agent, **why: agent_actions.cancel(agent, found, **why),
+        done=_("Application %(reference)s was cancelled.", reference=found.reference),
+        application=found,
+    )
+
+
+@bp.route("/customers/<int:customer_id>/unbind", methods=["GET", "POST"])
+def unbind(customer_id):
+    """Confirm, then end the customer's binding at their request."""
+    active = Binding.active_for(customer_id)
+    return _act(
+        customer_id,
+        action="unbind",
+        applies=active is not None,
+        perform=lambda agent, **why: agent_actions.unbind(agent, customer_id, **why),
+        done=_("The binding was ended. The card is no longer bound to the account."),
+        binding=active,
+    )
+
+
+def _act(customer_id, *, action, applies, perform, done, **context):
+    """The confirmation page of an action; on a valid POST, do it and go back to the record."""
+    owner = Customer.get_or_none(Customer.id == customer_id)
+    if owner is None:
+        abort(404)
+    form = ReasonForm()
+    status = 200
+    if applies and form.validate_on_submit():
+        try:
+            perform(
+                current_user._get_current_object(), reason=form.reason.data, note=form.note.data
+            )
+        except agent_actions.Refused:
+            applies = False
+        else:
+            flash(done, "success")
+            return redirect(url_for("agent.customer", customer_id=customer_id), 303)
+    if not applies and request.method == "POST":
+        # The record moved on (or never allowed this): nothing was changed; say so.
+        status = 409
+    return render_template(
+        "agent/confirm.html",
+        action=action,
+        applies=applies,
+        form=form,
+        customer=owner,
+        **context,
+    ), status
+
+
+@bp.get("/access-log")
+@supervisors_only
+def access_log_page():
+    """Supervisors read who looked up whom, when and why; filter by agent and date."""
+    agents_list = list(Agent.select().order_by(Agent.username))
+    form = AccessLogFilter(request.args, agents=agents_list)
+    page = None
+    if form.validate():
+        on_or_after, before = access_log.local_day_bounds(
+            form.since.data, form.until.data, clock.LOCAL_ZONE
+        )
+        page = access_log.page(
+            agent_id=form.agent_id(),
+            on_or_after=on_or_after,
+            before=before,
+            number=request.args.get("page", default=1, type=int),
+        )
+    filters = {
+        name: request.args.get(name)
+        for name in ("agent", "since", "until")
+        if request.args.get(name)
+    }
+    return render_template("agent/access_log.html", form=form, page=page, filters=filters)
