@@ -7,8 +7,10 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from peewee import SqliteDatabase
 
 from tests.conftest import csrf_token, log_in, post_form
+from webapp import create_app
 from webapp.i18n import format_money
 
 pytestmark = pytest.mark.database
@@ -121,14 +123,20 @@ def test_login_returns_to_a_local_next_page(client):
     assert response.headers["Location"] == "/dashboard?from=guide"
 
 
+@pytest.fixture(scope="module")
+def bare_app():
+    """The app without a database, for formatting that needs only a request's locale."""
+    return create_app({"TESTING": True, "DATABASE": SqliteDatabase(":memory:")})
+
+
 @pytest.mark.parametrize("language", ["en-US", "zh-CN"])
 @pytest.mark.parametrize(
     "fen, shown",
     [(123456, "¥1,234.56"), (0, "¥0.00"), (5, "¥0.05"), (100_000_000, "¥1,000,000.00"),
      (-123456, "-¥1,234.56")],
 )
-def test_money_is_shown_in_yuan_with_grouping_in_both_languages(app, language, fen, shown):
-    with app.test_request_context("/", headers={"Accept-Language": language}):
+def test_money_is_shown_in_yuan_with_grouping_in_both_languages(bare_app, language, fen, shown):
+    with bare_app.test_request_context("/", headers={"Accept-Language": language}):
         assert format_money(fen) == shown
 
 
