@@ -6,6 +6,7 @@ from flask import current_app
 from webapp import binding, database, demo, signatures
 from webapp.extensions import db
 from webapp.registry.csv_import import RejectedFile, import_cards
+from webapp.registry.insurance_import import import_contributions
 
 
 def register(app):
@@ -36,6 +37,18 @@ def register(app):
                 click.echo(problem, err=True)
             raise click.ClickException("Nothing was imported; fix the lines above.") from None
         click.echo(f"Imported {created} new and {updated} updated cards.")
+
+    @app.cli.command("registry-import-contributions")
+    @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+    def registry_import_contributions_command(csv_file):
+        """Import contribution records into the local registry from a CSV file (all or nothing)."""
+        try:
+            created, updated = import_contributions(csv_file)
+        except RejectedFile as exc:
+            for problem in exc.problems:
+                click.echo(problem, err=True)
+            raise click.ClickException("Nothing was imported; fix the lines above.") from None
+        click.echo(f"Imported {created} new and {updated} updated contribution records.")
 
     @app.cli.command("expire-applications")
     def expire_applications_command():

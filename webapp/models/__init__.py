@@ -3,6 +3,7 @@
 from webapp.models.agents import AccessLog, Agent
 from webapp.models.binding import Application, Binding, SignatureRecord
 from webapp.models.customers import Account, AuditEvent, Customer
+from webapp.models.payments import Payment
 from webapp.models.verification import Challenge, SmsMessage, VerificationSubject
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Binding",
     "Challenge",
     "Customer",
+    "Payment",
     "SignatureRecord",
     "SmsMessage",
     "VerificationSubject",

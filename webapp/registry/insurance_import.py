@@ -1,0 +1,113 @@
+"""Importing contribution records from CSV: every row checked, nothing half-imported.
+
+Amounts are in yuan with at most two decimals ("8000", "1280.50") and are stored as fen. A row
+for a person the registry does not know yet creates that person from its name and region.
+"""
+
+import csv
+import datetime
+import re
+
+from webapp import identifiers, registry
+from webapp.extensions import db
+from webapp.registry.csv_import import RejectedFile
+from webapp.registry.insurance import put_contribution, put_person
+
+COLUMNS = (
+    "id_number",
+    "name",
+    "region",
+    "month",
+    "insurance_type",
+    "base",
+    "employer_amount",
+    "personal_amount",
+    "status",
+    "paid_by",
+    "paying_unit",
+)
+YUAN = re.compile(r"\d{1,9}(\.\d{1,2})?")
+MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def import_contributions(stream):
+    """Import contribution records from a CSV stream with a header row; returns (created, updated)."""
+    reader = csv.DictReader(stream)
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise RejectedFile([f"missing column(s): {', '.join(missing)}"])
+    rows, problems, seen = [], [], set()
+    for line, raw in enumerate(reader, start=2):
+        try:
+            row = _check_row(raw)
+        except identifiers.Invalid as exc:
+            problems.append(f"line {line}: {exc.message}")
+            continue
+        except ValueError as exc:
+            problems.append(f"line {line}: {exc}")
+            continue
+        key = (row["id_number"], row["month"], row["insurance_type"])
+        if key in seen:
+            problems.append(f"line {line}: the same person, month and type appear twice")
+        seen.add(key)
+        rows.append(row)
+    if problems:
+        raise RejectedFile(problems)
+    created, people = 0, {}
+    with db.database.atomic():
+        for row in rows:
+            person_key = row.pop("id_number")
+            name, region = row.pop("name"), row.pop("region")
+            if person_key not in people:
+                people[person_key] = put_person(person_key, name, region)
+            created += put_contribution(people[person_key], **row)
+    return created, len(rows) - created
+
+
+def _check_row(raw):
+    value = {name: (raw.get(name) or "").strip() for name in COLUMNS}
+    region, kind = value["region"], value["insurance_type"].lower()
+    status, paid_by = value["status"].lower(), value["paid_by"].lower()
+    if region not in registry.REGIONS:
+        raise ValueError(f"unknown region {region!r}")
+    if kind not in registry.INSURANCE_TYPES:
+        raise ValueError(
+            f"unknown insurance type {kind!r} (one of {', '.join(registry.INSURANCE_TYPES)})"
+        )
+    if status not in registry.CONTRIBUTION_STATUSES:
+        raise ValueError(f"unknown status {status!r} (paid or arrears)")
+    if paid_by not in (registry.BY_EMPLOYER, registry.BY_SELF):
+        raise ValueError(f"unknown payer {paid_by!r} (employer or self)")
+    unit = value["paying_unit"]
+    if paid_by == registry.BY_EMPLOYER and not 0 < len(unit) <= 100:
+        raise ValueError("an employer's paying_unit is 1 to 100 characters")
+    return {
+        "id_number": identifiers.resident_id(value["id_number"]),
+        "name": identifiers.person_name(value["name"]),
+        "region": region,
+        "month": _month(value["month"]),
+        "insurance_type": kind,
+        "base_fen": _fen(value["base"], "base"),
+        "employer_fen": _fen(value["employer_amount"], "employer_amount"),
+        "personal_fen": _fen(value["personal_amount"], "personal_amount"),
+        "status": status,
+        "paid_by": paid_by,
+        "paying_unit": unit if paid_by == registry.BY_EMPLOYER else "",
+    }
+
+
+def _month(text):
+    match = MONTH.fullmatch(text)
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1951:
+        raise ValueError(f"month {text!r} is not a month like 2024-03")
+    month = datetime.date(int(match.group(1)), int(match.group(2)), 1)
+    if month > registry.today():
+        raise ValueError(f"month {text!r} is in the future")
+    return month
+
+
+def _fen(text, column):
+    if not YUAN.fullmatch(text):
+        raise ValueError(f"{column} {text!r} is not an amount in yuan like 1280.50")
+    whole, _dot, cents = text.partition(".")
+    return int(whole) * 100 + int(cents.ljust(2, "0") or 0)
