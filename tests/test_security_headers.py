@@ -78,6 +78,14 @@ def test_every_page_forbids_sniffing_and_referrers(client):
         assert response.headers["Referrer-Policy"] == "no-referrer", path
 
 
+def test_error_pages_send_the_same_headers(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+    assert _csp_directives(response)[1]["default-src"] == ["'self'"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_dashboard_with_personal_data_is_never_cached(client):
     response = _pages(client)["/dashboard"]
     assert "no-store" in response.headers["Cache-Control"]
