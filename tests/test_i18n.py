@@ -11,7 +11,7 @@ from peewee import SqliteDatabase
 
 from tests.conftest import csrf_token, log_in, post_form
 from webapp import create_app
-from webapp.i18n import format_money
+from webapp.i18n import format_money, select_locale
 
 pytestmark = pytest.mark.database
 
@@ -127,6 +127,16 @@ def test_login_returns_to_a_local_next_page(client):
 def bare_app():
     """The app without a database, for formatting that needs only a request's locale."""
     return create_app({"TESTING": True, "DATABASE": SqliteDatabase(":memory:")})
+
+
+@pytest.mark.parametrize(
+    "accept, locale",
+    [("zh-TW", "zh_Hans_CN"), ("en-GB", "en"), ("zh-Hans-CN", "zh_Hans_CN"),
+     ("ja, en;q=0.5", "en"), ("en;q=0.9, zh;q=1", "zh_Hans_CN"), ("*", "zh_Hans_CN")],
+)
+def test_accept_language_preferences_pick_the_closest_language(bare_app, accept, locale):
+    with bare_app.test_request_context("/", headers={"Accept-Language": accept}):
+        assert select_locale() == locale
 
 
 @pytest.mark.parametrize("language", ["en-US", "zh-CN"])
