@@ -73,6 +73,7 @@ def walk_to_code_page(page, person, shots, words):
     log_in(page, person["username"])
     page.get_by_role("link", name=words["bind"]).click()
     page.wait_for_url(re.compile(r"/bind$"))
+    page.evaluate("window.__stepsSwappedInPlace = true")
     screenshot(page, f"{shots}-1-start")
     page.get_by_role("button", name=words["start"]).click()
     page.wait_for_url(re.compile(r"/card$"))
@@ -116,6 +117,10 @@ def test_the_whole_journey_with_a_wrong_code_then_the_right_one(open_page, javas
     page = open_page(javascript=javascript)
     shots = f"journey-{'js' if javascript else 'nojs'}"
     walk_to_code_page(page, person, shots, EN)
+    if javascript:
+        # htmx swapped each step into the page: the document loaded at /bind is still here.
+        assert page.evaluate("window.__stepsSwappedInPlace === true")
+        assert page.evaluate("document.activeElement.tagName") in ("H1", "DIV")
     assert page.get_by_text("Step 5 of 5").is_visible()
     assert page.get_by_text(f"139****{person['mobile_tail']}").first.is_visible()
     code_field = page.locator("input[name=code]")
