@@ -36,7 +36,7 @@ def create_app(test_config=None):
     pii.configure(app.config["PII_KEY"])
     logs.configure(app)
     if isinstance(app.config["DATABASE"], str):
-        app.config["DATABASE"] = database.connect(app.config["DATABASE"])
+        app.config["DATABASE"] = database.connect(app.config["DATABASE"], pool=True)
     app.config.setdefault("FLASKDB_EXCLUDED_ROUTES", ("static", "public.healthz"))
     db.init_app(app)
     csrf.init_app(app)
@@ -46,7 +46,18 @@ def create_app(test_config=None):
     login.init_app(app)
 
     from webapp import cli, errors
-    from webapp.views import agent, auth, banking, bind, dev, manage, public, verify, webhooks
+    from webapp.views import (
+        agent,
+        auth,
+        banking,
+        bind,
+        dev,
+        manage,
+        public,
+        services,
+        verify,
+        webhooks,
+    )
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
@@ -54,6 +65,7 @@ def create_app(test_config=None):
     app.register_blueprint(bind.bp)
     app.register_blueprint(verify.bp)
     app.register_blueprint(manage.bp)
+    app.register_blueprint(services.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(webhooks.bp)
     if app.config["SMS_BACKEND"] == "console" and app.config["APP_ENV"] != "production":

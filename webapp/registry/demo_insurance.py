@@ -8,6 +8,8 @@ idempotent: a person the registry already knows is left as it is.
 import datetime
 from dataclasses import dataclass, field
 
+from peewee import chunked
+
 from webapp import registry
 from webapp.identifiers import make_resident_id
 from webapp.registry.insurance import (
@@ -144,7 +146,7 @@ def _base_in(job_base, start, month):
 
 
 def _write(person, story, today):
-    pension_account = 0
+    pension_account, contributions = 0, []
     for job in story.jobs:
         started = _month(today, job.first)
         registered = started + datetime.timedelta(days=job.registered_after_days)
@@ -166,30 +168,38 @@ def _write(person, story, today):
                 personal = base * personal_bp // 10_000
                 if kind == registry.PENSION and status == registry.PAID:
                     pension_account += personal
-                RegistryContribution.create(
-                    person=person,
-                    month=month,
-                    insurance_type=kind,
-                    base_fen=base,
-                    employer_fen=base * employer_bp // 10_000,
-                    personal_fen=personal,
-                    status=status,
-                    paid_by=registry.BY_EMPLOYER,
-                    paying_unit=job.employer,
+                contributions.append(
+                    {
+                        "person": person,
+                        "month": month,
+                        "insurance_type": kind,
+                        "base_fen": base,
+                        "employer_fen": base * employer_bp // 10_000,
+                        "personal_fen": personal,
+                        "status": status,
+                        "paid_by": registry.BY_EMPLOYER,
+                        "paying_unit": job.employer,
+                    }
                 )
     for offset in story.flexible_months:
         base = story.flexible_base_fen
         pension_account += base * 800 // 10_000
-        RegistryContribution.create(
-            person=person,
-            month=_month(today, offset),
-            insurance_type=registry.PENSION,
-            base_fen=base,
-            employer_fen=0,
-            personal_fen=base * FLEXIBLE_RATE // 10_000,
-            status=registry.PAID,
-            paid_by=registry.BY_SELF,
+        contributions.append(
+            {
+                "person": person,
+                "month": _month(today, offset),
+                "insurance_type": registry.PENSION,
+                "base_fen": base,
+                "employer_fen": 0,
+                "personal_fen": base * FLEXIBLE_RATE // 10_000,
+                "status": registry.PAID,
+                "paid_by": registry.BY_SELF,
+                "paying_unit": "",
+            }
         )
+    # Hundreds of rows per person: inserted in batches, small enough for SQLite's variable limit.
+    for batch in chunked(contributions, 80):
+        RegistryContribution.insert_many(batch).execute()
     first_day = _month(today, story.jobs[0].first)
     for kind in registry.INSURANCE_TYPES:
         RegistryParticipation.create(

@@ -1,0 +1,446 @@
+"""Paying social insurance fees: confirm, authorise with a code, pay exactly once (SPEC 2.6, 3.7)."""
+
+import datetime
+import re
+import threading
+
+import pytest
+
+from tests.conftest import csrf_token, log_in, post_form
+from tests.test_services import bind_directly, report_card, text_of
+from tests.verification import latest_code
+from webapp import demo, otp, payments, registry, sms
+from webapp.extensions import db
+from webapp.models import Account, AuditEvent, Customer, Payment
+from webapp.registry.insurance import RegistryContribution, RegistryPayableItem, RegistryPayment
+
+pytestmark = pytest.mark.database
+
+KEY = re.compile(r'name="key" type="hidden" value="([^"]+)"')
+CHALLENGE = re.compile(r'name="challenge_id" type="hidden" value="([^"]+)"')
+RESIDENT = "RM-2027" if registry.today().month >= 9 else f"RM-{registry.today().year}"
+OPENING = {
+    number: balance
+    for _user, _name, _ric, accounts in demo.PERSONAS
+    for number, _kind, _currency, _status, balance, _mobile in accounts
+}
+
+
+def flexible():
+    """The code of this month's flexible-employment pension item."""
+    return f"FP-{registry.today():%Y%m}"
+
+
+def bound_account(username="liu.yang"):
+    customer = Customer.get(Customer.username == username)
+    return Account.of(customer).first()
+
+
+def confirm(client, item=RESIDENT, base=None):
+    """Open the confirm page; returns (its path, the idempotency key it carries)."""
+    path = f"/services/pay/{item}" + (f"?base={base}" if base is not None else "")
+    page = client.get(path).get_data(as_text=True)
+    match = KEY.search(page)
+    assert match, text_of_html(page)
+    return path, match.group(1)
+
+
+def text_of_html(html):
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def send_code(client, item, key, base="", source=None):
+    """Press "Send the code"; returns the response (a 303 to the code page when sent)."""
+    return post_form(
+        client,
+        f"/services/pay/{item}/code",
+        {"key": key, "base": base},
+        source=source or f"/services/pay/{item}",
+    )
+
+
+def authorise(client, item, key, code, base="", challenge=None):
+    """Enter the code on the code page; returns the response."""
+    page_path = f"/services/pay/{item}/authorise?key={key}" + (f"&base={base}" if base else "")
+    if challenge is None:
+        challenge = CHALLENGE.search(client.get(page_path).get_data(as_text=True)).group(1)
+    # Any page's form gives the session's token: the code page itself may have become a receipt.
+    return post_form(
+        client,
+        f"/services/pay/{item}/authorise",
+        {"key": key, "base": base, "challenge_id": challenge, "code": code},
+        source="/dashboard",
+    )
+
+
+def pay(client, app, item=RESIDENT, base=None):
+    """The whole flow; returns (key, the response to entering the code)."""
+    path, key = confirm(client, item, base)
+    sent = send_code(client, item, key, base or "", source=path)
+    assert sent.status_code == 303 and "/authorise?key=" in sent.headers["Location"]
+    return key, authorise(client, item, key, latest_code(app), base or "")
+
+
+def assert_books_agree():
+    """Every account's balance is its opening balance less its payments, and the registry
+    holds exactly one record per bank payment, for the same amount, marking its item paid."""
+    for account in Account.select():
+        paid = sum(p.amount_fen for p in Payment.select().where(Payment.account == account))
+        assert account.balance_fen == OPENING[account.number] - paid
+    bank = {p.receipt_number: p for p in Payment.select()}
+    kept = {r.bank_reference: r for r in RegistryPayment.select()}
+    assert set(bank) == set(kept)
+    for number, payment in bank.items():
+        assert kept[number].amount_fen == payment.amount_fen
+        assert kept[number].reference == payment.registry_reference
+    paid_items = RegistryPayableItem.select().where(RegistryPayableItem.paid_at.is_null(False))
+    assert {item.id for item in paid_items} == {r.item_id for r in kept.values()}
+
+
+@pytest.fixture
+def liu(client):
+    """A client logged in as liu.yang, whose card is bound to account ****5678."""
+    assert log_in(client, "liu.yang").status_code == 303
+    return client
+
+
+def test_paying_resident_medical_insurance_debits_the_account_and_gives_a_receipt(
+    liu, app, db_conn
+):
+    page = text_of(liu.get(f"/services/pay/{RESIDENT}"))
+    assert "Confirm your payment" in page and "¥400.00" in page and "****5678" in page
+    assert "¥22,100.00" in page and "186****2222" in page
+    key, response = pay(liu, app)
+    assert response.status_code == 303
+    receipt_path = response.headers["Location"]
+    assert re.fullmatch(r"/services/payments/SSP-[2-9A-HJ-NP-Z]{10}", receipt_path)
+
+    receipt = text_of(liu.get(receipt_path))
+    payment = Payment.get(Payment.idempotency_key == key)
+    assert "Payment made" in receipt and payment.receipt_number in receipt
+    assert "Urban and rural resident medical insurance" in receipt and "¥400.00" in receipt
+    assert "****5678" in receipt and payment.registry_reference in receipt
+    assert "6222021001000045678" not in liu.get(receipt_path).get_data(as_text=True)
+
+    assert bound_account().balance_fen == 2_210_000 - 40_000
+    assert RegistryPayment.get(RegistryPayment.bank_reference == payment.receipt_number)
+    assert registry.payable_item(payment.customer.id_number, RESIDENT).paid
+    assert AuditEvent.select().where(AuditEvent.action == "payment.paid").count() == 1
+    assert_books_agree()
+
+    history = text_of(liu.get("/services/payments"))
+    assert payment.receipt_number in history and "¥400.00" in history
+    pay_page = text_of(liu.get("/services/pay"))
+    assert "Paid" in pay_page and "¥21,700.00" in pay_page
+
+
+def test_the_sms_says_what_it_authorises(liu, app, db_conn):
+    path, key = confirm(liu)
+    send_code(liu, RESIDENT, key, source=path)
+    with app.app_context():
+        text = sms.outbox()[0].text
+    assert "pay social insurance fees for card ****0394 from account ****5678" in text
+
+
+def test_the_same_form_submitted_twice_pays_once_and_shows_the_same_receipt(liu, app, db_conn):
+    path, key = confirm(liu)
+    send_code(liu, RESIDENT, key, source=path)
+    code = latest_code(app)
+    challenge = CHALLENGE.search(
+        liu.get(f"/services/pay/{RESIDENT}/authorise?key={key}").get_data(as_text=True)
+    ).group(1)
+    first = authorise(liu, RESIDENT, key, code, challenge=challenge)
+    again = authorise(liu, RESIDENT, key, code, challenge=challenge)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]
+    assert "already made" in text_of(liu.get(again.headers["Location"]))
+    assert Payment.select().count() == 1
+    assert bound_account().balance_fen == 2_210_000 - 40_000
+
+    # Back to the confirm page's form and press Send again: the receipt, and no new code.
+    outbox_before = _outbox_size(app)
+    back = send_code(liu, RESIDENT, key, source=path)
+    assert back.status_code == 303 and back.headers["Location"] == first.headers["Location"]
+    assert _outbox_size(app) == outbox_before
+    # A retry of the code page after a timeout lands on the receipt too.
+    retry = liu.get(f"/services/pay/{RESIDENT}/authorise?key={key}")
+    assert retry.headers["Location"] == first.headers["Location"]
+    assert_books_agree()
+
+
+def _outbox_size(app):
+    with app.app_context():
+        return len(sms.outbox())
+
+
+def _at_once(app, clients, submit):
+    """Run submit(client) for every client at the same moment; returns their responses."""
+    barrier = threading.Barrier(len(clients))
+    responses = [None] * len(clients)
+
+    def run(index, client):
+        try:
+            barrier.wait()
+            responses[index] = submit(index, client)
+        finally:
+            db.database.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return responses
+
+
+def test_two_simultaneous_submits_of_one_form_pay_once(app, db_conn):
+    clients = [app.test_client(), app.test_client()]
+    for client in clients:
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        log_in(client, "liu.yang")
+    path, key = confirm(clients[0])
+    send_code(clients[0], RESIDENT, key, source=path)
+    code_page = f"/services/pay/{RESIDENT}/authorise?key={key}"
+    challenge = CHALLENGE.search(clients[0].get(code_page).get_data(as_text=True)).group(1)
+    code = latest_code(app)
+    tokens = [csrf_token(client, code_page) for client in clients]
+
+    def submit(index, client):
+        return client.post(
+            f"/services/pay/{RESIDENT}/authorise",
+            data={
+                "csrf_token": tokens[index],
+                "key": key,
+                "base": "",
+                "challenge_id": challenge,
+                "code": code,
+            },
+        )
+
+    responses = _at_once(app, clients, submit)
+    assert [r.status_code for r in responses] == [303, 303]
+    assert responses[0].headers["Location"] == responses[1].headers["Location"]
+    assert Payment.select().count() == 1
+    assert bound_account().balance_fen == 2_210_000 - 40_000
+    assert_books_agree()
+
+
+def test_two_forms_for_one_item_at_once_pay_it_once(app, db_conn, frozen):
+    clients = [app.test_client(), app.test_client()]
+    forms = []
+    for client in clients:
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        log_in(client, "liu.yang")
+        path, key = confirm(client)
+        send_code(client, RESIDENT, key, source=path)
+        code_page = f"/services/pay/{RESIDENT}/authorise?key={key}"
+        challenge = CHALLENGE.search(client.get(code_page).get_data(as_text=True)).group(1)
+        forms.append((key, challenge, latest_code(app), csrf_token(client, code_page)))
+
+    def submit(index, client):
+        key, challenge, code, token = forms[index]
+        return client.post(
+            f"/services/pay/{RESIDENT}/authorise",
+            data={"csrf_token": token, "key": key, "challenge_id": challenge, "code": code},
+        )
+
+    responses = _at_once(app, clients, submit)
+    outcomes = sorted(r.status_code for r in responses)
+    assert outcomes == [200, 303]
+    refused = next(r for r in responses if r.status_code == 200)
+    assert "already paid" in text_of(refused)
+    assert Payment.select().count() == 1
+    assert bound_account().balance_fen == 2_210_000 - 40_000
+    assert_books_agree()
+
+
+def test_a_balance_too_low_is_refused_before_and_at_payment_and_changes_nothing(liu, app, db_conn):
+    account = bound_account()
+    Account.update(balance_fen=39_999).where(Account.id == account.id).execute()
+    page = text_of(liu.get(f"/services/pay/{RESIDENT}"))
+    assert "balance is not enough" in page and "Send the code" not in page
+    path, key = f"/services/pay/{RESIDENT}", payments.new_key()
+    refused = send_code(liu, RESIDENT, key, source="/services/pay")
+    assert "balance is not enough" in text_of(refused) and _outbox_size(app) == 0
+
+    # Enough when the code is sent, too little when it is entered (money moved meanwhile).
+    Account.update(balance_fen=40_000).where(Account.id == account.id).execute()
+    path, key = confirm(liu)
+    send_code(liu, RESIDENT, key, source=path)
+    code = latest_code(app)
+    challenge = CHALLENGE.search(
+        liu.get(f"/services/pay/{RESIDENT}/authorise?key={key}").get_data(as_text=True)
+    ).group(1)
+    Account.update(balance_fen=39_999).where(Account.id == account.id).execute()
+    response = authorise(liu, RESIDENT, key, code, challenge=challenge)
+    assert response.status_code == 200 and "balance is not enough" in text_of(response)
+    assert Payment.select().count() == 0 and RegistryPayment.select().count() == 0
+    assert Account.get_by_id(account.id).balance_fen == 39_999
+    assert not registry.payable_item(account.customer.id_number, RESIDENT).paid
+
+    # Nothing was spent, the code included: after a top-up the same code pays.
+    Account.update(balance_fen=40_000).where(Account.id == account.id).execute()
+    paid = authorise(liu, RESIDENT, key, code, challenge=challenge)
+    assert paid.status_code == 303 and Account.get_by_id(account.id).balance_fen == 0
+    OPENING[account.number], saved = 40_000, OPENING[account.number]
+    try:
+        assert_books_agree()
+    finally:
+        OPENING[account.number] = saved
+
+
+@pytest.mark.parametrize(
+    ("base", "amount"), [("4462", "¥892.40"), ("22,311.00", "¥4,462.20"), ("8000.5", "¥1,600.10")]
+)
+def test_a_base_inside_the_range_including_its_ends_is_accepted(liu, db_conn, base, amount):
+    page = text_of(liu.get(f"/services/pay/{flexible()}?base={base}"))
+    assert "Confirm your payment" in page and amount in page
+
+
+@pytest.mark.parametrize("base", ["4461.99", "22311.01", "0", "abc", "6000.123", "-5000"])
+def test_a_base_outside_the_range_or_not_a_number_is_refused(liu, db_conn, base):
+    response = liu.get(f"/services/pay/{flexible()}?base={base}")
+    page = text_of(response)
+    assert "Choose your contribution base" in page and "There is a problem" in page
+    assert "Send the code" not in page and 'name="key"' not in response.get_data(as_text=True)
+
+
+def test_a_base_changed_after_the_confirm_page_is_refused_and_changes_nothing(liu, app, db_conn):
+    path, key = confirm(liu, flexible(), "5000")
+    assert text_of(send_code(liu, flexible(), key, "22311.01", source=path)).count(
+        "outside the allowed range"
+    )
+    assert _outbox_size(app) == 0
+    send_code(liu, flexible(), key, "5000", source=path)
+    code_page = f"/services/pay/{flexible()}/authorise?key={key}&base=5000"
+    challenge = CHALLENGE.search(liu.get(code_page).get_data(as_text=True)).group(1)
+    response = authorise(liu, flexible(), key, latest_code(app), "22311.01", challenge)
+    assert "outside the allowed range" in text_of(response)
+    assert Payment.select().count() == 0 and bound_account().balance_fen == 2_210_000
+    assert_books_agree()
+
+
+def test_paying_the_flexible_pension_at_the_top_base_records_the_months_contribution(
+    liu, app, db_conn
+):
+    key, response = pay(liu, app, flexible(), "22311")
+    assert response.status_code == 303
+    payment = Payment.get(Payment.idempotency_key == key)
+    assert payment.base_fen == 2_231_100 and payment.amount_fen == 446_220
+    month = registry.today().replace(day=1)
+    row = RegistryContribution.get(RegistryContribution.month == month)
+    assert (row.insurance_type, row.base_fen, row.personal_fen, row.paid_by) == (
+        "pension",
+        2_231_100,
+        446_220,
+        "self",
+    )
+    assert "Contribution base" in text_of(liu.get(response.headers["Location"]))
+    assert_books_agree()
+
+
+def test_an_item_outside_its_window_is_refused_and_changes_nothing(liu, app, db_conn):
+    closed = f"RM-{int(RESIDENT[3:]) - 1}"
+    page = text_of(liu.get(f"/services/pay/{closed}"))
+    assert "window for this item has closed" in page and "12333" in page
+    assert "window for this item has closed" in text_of(
+        send_code(liu, closed, payments.new_key(), source="/services/pay")
+    )
+    assert _outbox_size(app) == 0
+
+    # The window closes between sending the code and entering it.
+    path, key = confirm(liu)
+    send_code(liu, RESIDENT, key, source=path)
+    code = latest_code(app)
+    challenge = CHALLENGE.search(
+        liu.get(f"/services/pay/{RESIDENT}/authorise?key={key}").get_data(as_text=True)
+    ).group(1)
+    yesterday = registry.today() - datetime.timedelta(days=1)
+    RegistryPayableItem.update(closes_on=yesterday).where(
+        RegistryPayableItem.code == RESIDENT
+    ).execute()
+    response = authorise(liu, RESIDENT, key, code, challenge=challenge)
+    assert "window for this item has closed" in text_of(response)
+    assert Payment.select().count() == 0 and bound_account().balance_fen == 2_210_000
+    assert_books_agree()
+
+
+def test_a_code_sent_for_another_purpose_does_not_pay(liu, app, db_conn):
+    path, key = confirm(liu)
+    send_code(liu, RESIDENT, key, source=path)
+    account = bound_account()
+    with app.test_request_context():
+        other = otp.issue(
+            customer=account.customer,
+            purpose="unbind",
+            subject=payments.subject_of(key),
+            mobile=account.reserved_mobile,
+            ip="127.0.0.1",
+            card_tail="0394",
+            account_tail=account.number,
+            locale="en",
+            host="localhost",
+        )
+    response = authorise(liu, RESIDENT, key, latest_code(app), challenge=other.public_id)
+    assert response.status_code == 200
+    assert "does not belong to this request" in text_of(response)
+    assert Payment.select().count() == 0 and bound_account().balance_fen == 2_210_000
+    assert_books_agree()
+
+
+def test_a_wrong_code_is_counted_and_pays_nothing(liu, app, db_conn):
+    path, key = confirm(liu)
+    send_code(liu, RESIDENT, key, source=path)
+    right = latest_code(app)
+    wrong = "000000" if right != "000000" else "111111"
+    response = authorise(liu, RESIDENT, key, wrong)
+    assert "not right" in text_of(response) and "4 attempts left" in text_of(response)
+    assert Payment.select().count() == 0
+    assert authorise(liu, RESIDENT, key, right).status_code == 303
+    assert_books_agree()
+
+
+def test_a_card_suspended_after_the_code_was_sent_blocks_the_payment(liu, app, db_conn):
+    path, key = confirm(liu)
+    send_code(liu, RESIDENT, key, source=path)
+    code = latest_code(app)
+    challenge = CHALLENGE.search(
+        liu.get(f"/services/pay/{RESIDENT}/authorise?key={key}").get_data(as_text=True)
+    ).group(1)
+    report_card("liu.yang", "frozen")
+    response = authorise(liu, RESIDENT, key, code, challenge=challenge)
+    page = text_of(response)
+    assert "Payments are paused" in page and "as frozen" in page
+    assert Payment.select().count() == 0 and bound_account().balance_fen == 2_210_000
+    assert_books_agree()
+
+
+def test_another_customers_receipt_payment_or_key_answers_404(client, app, db_conn):
+    log_in(client, "liu.yang")
+    key, response = pay(client, app)
+    receipt_path = response.headers["Location"]
+    assert client.get("/services/payments/SSP-2222222222").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+
+    bind_directly("chen.jing")
+    log_in(client, "chen.jing")
+    assert client.get(receipt_path).status_code == 404
+    assert client.get(f"/services/pay/{RESIDENT}/authorise?key={key}").status_code == 404
+    assert (
+        post_form(
+            client,
+            f"/services/pay/{RESIDENT}/code",
+            {"key": key, "base": ""},
+            source=f"/services/pay/{RESIDENT}",
+        ).status_code
+        == 404
+    )
+    assert "SSP-" not in text_of(client.get("/services/payments"))
+    assert_books_agree()
+
+
+def test_payment_for_customer_lists_payments_with_masked_accounts(liu, app, db_conn):
+    pay(liu, app)
+    payments_ = list(Payment.for_customer(bound_account().customer_id))
+    assert len(payments_) == 1 and payments_[0].account.masked_number == "****5678"
+    assert list(Payment.for_customer(Customer.get(Customer.username == "zhang.wei"))) == []

@@ -1,0 +1,364 @@
+"""Social security services after binding: overview, contributions, paying fees, receipts."""
+
+import datetime
+
+from babel.dates import format_skeleton
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from webapp import otp, payments, pii, registry, sms, social_security
+from webapp.models import Payment
+from webapp.payment_forms import BaseForm, PayForm, SendCodeForm
+from webapp.views.codes import outcome_message, page_state, refusal_message, send_failed_message
+from webapp.views.navigation import render_page, wants_fragment
+from webapp.views.verify import public_host
+
+bp = Blueprint("services", __name__, url_prefix="/services")
+
+YEAR_REGION = "contribution-year"
+REFUSALS = {
+    "suspended": _l("Payments are paused while your card's services are suspended."),
+    "unknown_item": _l("The registry does not offer you this item. Choose one from the list."),
+    "paid": _l("This item is already paid. Nothing more was taken from your account."),
+    "not_open": _l("The payment window for this item has not opened yet. Come back then."),
+    "closed": _l(
+        "The payment window for this item has closed, so it cannot be paid online. Call 12333 "
+        "or visit a social security service centre."
+    ),
+    "base_missing": _l("Choose a contribution base first."),
+    "base_range": _l("The contribution base is outside the allowed range. Choose another."),
+    "amount": _l("The amount does not match what the registry asks for. Start again."),
+    "account_unavailable": _l(
+        "Your bound account cannot make payments now (it may be frozen). Call the hotline."
+    ),
+    "insufficient": _l(
+        "Your account balance is not enough for this payment. Nothing was taken: add money to "
+        "the account, then try again."
+    ),
+}
+
+
+@bp.before_request
+@login_required
+def _customers_only():
+    """Every services page needs a logged-in customer."""
+
+
+@bp.app_template_global()
+def insurance_label(kind):
+    """An insurance type in words."""
+    return str(social_security.INSURANCE_LABELS.get(kind, kind))
+
+
+@bp.app_template_global()
+def participation_label(status):
+    """A participation status in words."""
+    return str(social_security.PARTICIPATION_LABELS.get(status, status))
+
+
+@bp.app_template_global()
+def balance_label(kind):
+    """A personal account in words."""
+    return str(social_security.BALANCE_LABELS.get(kind, kind))
+
+
+@bp.app_template_global()
+def item_label(kind):
+    """A payable item's kind in words."""
+    return str(social_security.ITEM_LABELS.get(kind, kind))
+
+
+@bp.app_template_filter("day")
+def day_filter(value):
+    """A calendar date in the page's language."""
+    return format_date(value, "medium") if value else ""
+
+
+@bp.app_template_filter("month_year")
+def month_year_filter(value):
+    """A month (its first day) as "Nov 2026" / "2026年11月"."""
+    return format_skeleton("yMMM", value, locale=get_locale()) if value else ""
+
+
+@bp.app_template_global()
+def period_label(period):
+    """A payable item's period, "2027" or "2026-11", in the page's language."""
+    if len(period) == 7:
+        year, month = period.split("-")
+        first = datetime.date(int(year), int(month), 1)
+        return format_skeleton("yMMM", first, locale=get_locale())
+    return _("Year %(year)s", year=period)
+
+
+def _access():
+    return social_security.access(current_user._get_current_object())
+
+
+def _page(fragment, title, **context):
+    return render_page("services/page.html", fragment, title=title, **context)
+
+
+def _unavailable(access):
+    """The page for a customer without a usable binding: bind first, or why it is paused."""
+    title = _("Bind your card first") if access.state == "none" else _("Services paused")
+    return _page("services/_unavailable.html", title, access=access, section=None)
+
+
+def _refused(access, reason, item=None):
+    message = REFUSALS.get(reason, REFUSALS["unknown_item"])
+    return _page(
+        "services/_refused.html",
+        _("We cannot take this payment"),
+        access=access,
+        message=message,
+        reason=reason,
+        item=item,
+        section="pay",
+    )
+
+
+@bp.get("")
+def overview():
+    """Insured person, employers (and late registrations), participation, personal accounts."""
+    access = _access()
+    if access.state != social_security.BOUND:
+        return _unavailable(access)
+    data = social_security.overview(access.id_number)
+    return _page(
+        "services/_overview.html",
+        _("My social security"),
+        access=access,
+        overview=data,
+        masked_name=pii.mask_name(data.person.name) if data.person else "",
+        section="overview",
+    )
+
+
+@bp.get("/contributions")
+def contributions():
+    """Contribution records of one year, by month; the year filter swaps them in place."""
+    access = _access()
+    if access.state != social_security.BOUND:
+        return _unavailable(access)
+    today = registry.today()
+    years = social_security.contribution_years(access.id_number, today)
+    year = request.args.get("year", type=int)
+    if year not in years:
+        year = years[0] if years else None
+    context = {
+        "access": access,
+        "years": years,
+        "year": social_security.contribution_year(access.id_number, year, years, today)
+        if year
+        else None,
+        "section": "contributions",
+    }
+    if wants_fragment(YEAR_REGION):
+        response = make_response(render_template("services/_year_swap.html", **context))
+        response.headers["HX-Push-Url"] = url_for("services.contributions", year=year)
+        return response
+    return _page("services/_contributions.html", _("Contribution records"), **context)
+
+
+@bp.get("/pay")
+def pay():
+    """The fees the registry offers, each with its window and amount."""
+    access = _access()
+    if access.state != social_security.BOUND:
+        return _unavailable(access)
+    return _page(
+        "services/_pay.html",
+        _("Pay social insurance fees"),
+        access=access,
+        items=registry.payable_items(access.id_number),
+        today=registry.today(),
+        section="pay",
+    )
+
+
+@bp.get("/pay/<code>")
+def confirm(code):
+    """Choose a base where the item has one, then confirm: amount, period, account, balance."""
+    access = _access()
+    if access.state != social_security.BOUND:
+        return _unavailable(access)
+    item = registry.payable_item(access.id_number, code)
+    if item is None:
+        abort(404)
+    form = None
+    if item.has_base:
+        form = BaseForm(request.args, item=item)
+        if "base" not in request.args or not form.validate():
+            return _page(
+                "services/_base.html",
+                _("Choose your contribution base"),
+                access=access,
+                item=item,
+                form=form,
+                section="pay",
+            )
+    try:
+        quote = payments.quote(access, code, form.fen if form else None, registry.today())
+    except payments.Refused as refused:
+        return _refused(access, refused.reason, item)
+    send_form = SendCodeForm(key=payments.new_key(), base=form.base.data if form else "")
+    return _page(
+        "services/_confirm.html",
+        _("Confirm your payment"),
+        access=access,
+        quote=quote,
+        form=send_form,
+        section="pay",
+    )
+
+
+def _quote_from(access, code, base_text):
+    """The quote for a posted or linked payment (base as typed on the base page)."""
+    base_fen = payments.parse_base(base_text) if base_text else None
+    return payments.quote(access, code, base_fen, registry.today())
+
+
+@bp.post("/pay/<code>/code")
+def send_code(code):
+    """Send (or resend) the code that authorises the payment on the confirm page."""
+    access = _access()
+    if access.state == "none":
+        return _unavailable(access)
+    form = SendCodeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    key, base = form.key.data, form.base.data or None
+    paid = _paid_already(key)
+    if paid:
+        return _replayed(paid)
+    try:
+        quote = _quote_from(access, code, base)
+        payments.send_code(
+            access,
+            quote,
+            key,
+            ip=request.remote_addr or "",
+            locale=str(get_locale()),
+            host=public_host(),
+        )
+    except payments.Refused as refused:
+        return _refused(access, refused.reason)
+    except otp.Refused as refused:
+        flash(refusal_message(refused), "error")
+    except sms.SendFailed:
+        flash(send_failed_message(), "error")
+    return redirect(url_for("services.authorise", code=code, key=key, base=base), 303)
+
+
+def _to_receipt(number):
+    return redirect(url_for("services.receipt", number=number), 303)
+
+
+def _replayed(number):
+    """A form that was already paid, sent again: say so, and show the same receipt."""
+    flash(_("This payment was already made. Nothing more was taken."), "info")
+    return _to_receipt(number)
+
+
+def _paid_already(key):
+    """The receipt number of the customer's payment under this key, or None (404 if another's)."""
+    try:
+        payment = payments.paid_under(key, current_user.id)
+    except payments.NotFound:
+        abort(404)
+    return payment.receipt_number if payment else None
+
+
+@bp.route("/pay/<code>/authorise", methods=["GET", "POST"])
+def authorise(code):
+    """Enter the code: a correct one pays once; a repeat of a paid form shows its receipt."""
+    access = _access()
+    if access.state == "none":
+        return _unavailable(access)
+    key, base = request.values.get("key", ""), request.values.get("base") or None
+    paid = _paid_already(key)
+    if paid:
+        return _replayed(paid) if request.method == "POST" else _to_receipt(paid)
+    try:
+        quote = _quote_from(access, code, base)
+    except payments.Refused as refused:
+        return _refused(access, refused.reason)
+    form = PayForm(key=key, base=base or "")
+    if form.validate_on_submit():
+        try:
+            outcome = payments.pay(
+                access,
+                code,
+                quote.base_fen,
+                key,
+                challenge_id=form.challenge_id.data,
+                sms_code=form.code.data,
+                today=registry.today(),
+            )
+        except payments.Refused as refused:
+            return _refused(access, refused.reason, quote.item)
+        except payments.NotFound:
+            abort(404)
+        if outcome.payment is not None:
+            number = outcome.payment.receipt_number
+            return _replayed(number) if outcome.replayed else _to_receipt(number)
+        form.code.errors = [outcome_message(outcome.check)]
+        form.code.data = ""
+    state, wait = page_state(payments.subject_of(key), payments.PURPOSE)
+    if state.challenge is not None:
+        form.challenge_id.data = state.challenge.public_id
+    return _page(
+        "services/_authorise.html",
+        _("Authorise the payment"),
+        access=access,
+        quote=quote,
+        form=form,
+        state=state,
+        wait=wait,
+        section="pay",
+    )
+
+
+@bp.get("/payments")
+def history():
+    """The customer's payments, newest first, each with its receipt."""
+    access = _access()
+    if access.state == "none":
+        return _unavailable(access)
+    return _page(
+        "services/_payments.html",
+        _("Payment history"),
+        access=access,
+        payments=list(Payment.for_customer(current_user.id)),
+        section="payments",
+    )
+
+
+@bp.get("/payments/<number>")
+def receipt(number):
+    """One payment's receipt: number, time, item, amount, account; printable."""
+    access = _access()
+    if access.state == "none":
+        return _unavailable(access)
+    payment = Payment.owned(current_user.id, number)
+    if payment is None:
+        abort(404)
+    return _page(
+        "services/_receipt.html",
+        _("Payment receipt"),
+        access=access,
+        payment=payment,
+        section="payments",
+    )
