@@ -36,7 +36,7 @@ def create_app(test_config=None):
     pii.configure(app.config["PII_KEY"])
     logs.configure(app)
     if isinstance(app.config["DATABASE"], str):
-        app.config["DATABASE"] = database.connect(app.config["DATABASE"], pool=True)
+        app.config["DATABASE"] = database.connect(app.config["DATABASE"])
     app.config.setdefault("FLASKDB_EXCLUDED_ROUTES", ("static", "public.healthz"))
     db.init_app(app)
     csrf.init_app(app)
