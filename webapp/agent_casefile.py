@@ -70,8 +70,9 @@ class CaseFile:
         return self.active_binding is not None and self.card_status != registry.CARD_ACTIVE
 
     @property
-    def open_application(self):
-        return next((f.application for f in self.applications if f.application.is_open), None)
+    def open_file(self):
+        """The open application's file (at most one is open), or None."""
+        return next((f for f in self.applications if f.application.is_open), None)
 
     @property
     def login_locked(self):
