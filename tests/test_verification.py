@@ -38,7 +38,7 @@ def test_the_code_page_says_where_the_code_went(customer, app):
     assert "Attempts left: 5." in page and "valid until" in page
     assert 'autocomplete="one-time-code"' in page and 'inputmode="numeric"' in page
     assert "Not received a code?" in page
-    assert "You can ask for a new code in <span data-seconds=\"\">60</span> seconds." in page
+    assert 'You can ask for a new code in <span data-seconds="">60</span> seconds.' in page
     assert "code to bind social security card ****2876 to account ****2345" in _outbox_text(app)
 
 
@@ -192,6 +192,17 @@ def test_change_of_account_moves_the_binding_in_one_step(client, app, db_conn):
     assert bindings[0].end_reason == "changed_account"
     assert bindings[1].account_id == int(new_account)
     assert bindings[1].card_number == old.card_number
+
+
+def test_changing_to_the_same_account_is_refused(client, app, db_conn):
+    log_in(client, "liu.yang")
+    current = Binding.get(Binding.status == "active")
+    response = post_form(client, "/binding/change", {}, source="/binding")
+    reference = response.headers["Location"].split("/")[2]
+    wizard.choose_account(client, reference, current.account_id)
+    page = wizard.submit(client, reference).get_data(as_text=True)
+    assert "Your card is already bound to this account" in page
+    assert Binding.get(Binding.status == "active").id == current.id
 
 
 def test_verify_signatures_reports_tampering(app, db_conn):

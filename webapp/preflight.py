@@ -20,12 +20,21 @@ CHECKS_IN_ORDER = (
     "bound_elsewhere",
     "customer_has_binding",
     "account_ineligible",
+    "same_account",
 )
 
 
 def run_checks(application):
     """The first failing check for this application, or None when it may go on."""
-    for check in (_card_matches, _own_id, _card_active, _card_free, _customer_free, _account):
+    for check in (
+        _card_matches,
+        _own_id,
+        _card_active,
+        _card_free,
+        _customer_free,
+        _account,
+        _new_account,
+    ):
         failure = check(application)
         if failure:
             return failure
@@ -89,6 +98,15 @@ def _account(application):
     return None
 
 
+def _new_account(application):
+    if application.purpose != application.CHANGE_ACCOUNT:
+        return None
+    active = Binding.active_for(application.customer)
+    if active is not None and active.account_id == application.account_id:
+        return "same_account"
+    return None
+
+
 MESSAGES = {
     "card_not_found": _l(
         "We could not find a social security card with these details. Check the card number, "
@@ -129,5 +147,8 @@ MESSAGES = {
     "account_ineligible": _l(
         "The chosen account cannot take a binding. Choose an active CNY debit card that has a "
         "reserved mobile number."
+    ),
+    "same_account": _l(
+        "Your card is already bound to this account. Choose a different account to move it to."
     ),
 }
