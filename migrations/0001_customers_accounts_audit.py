@@ -26,7 +26,6 @@ def up(migrator, db):
         created_at = DateTimeField(default=datetime.datetime.utcnow)
 
         class Meta:
-            database = db
             table_name = "customer"
 
     class Account(Model):
@@ -42,7 +41,6 @@ def up(migrator, db):
         label = CharField(max_length=40)
 
         class Meta:
-            database = db
             table_name = "account"
 
     class AuditEvent(Model):
@@ -59,7 +57,9 @@ def up(migrator, db):
         ip = CharField(max_length=45)
 
         class Meta:
-            database = db
             table_name = "audit_event"
 
-    db.create_tables([Customer, Account, AuditEvent])
+    # Bound only while the tables are created, so these frozen copies never pass for the app's
+    # models.
+    with db.bind_ctx([Customer, Account, AuditEvent]):
+        db.create_tables([Customer, Account, AuditEvent])

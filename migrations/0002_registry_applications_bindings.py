@@ -12,12 +12,10 @@ from peewee import SQL, CharField, DateTimeField, ForeignKeyField, IntegerField,
 def up(migrator, db):
     class Customer(Model):
         class Meta:
-            database = db
             table_name = "customer"
 
     class Account(Model):
         class Meta:
-            database = db
             table_name = "account"
 
     class RegistryCard(Model):
@@ -31,7 +29,6 @@ def up(migrator, db):
         updated_at = DateTimeField(default=datetime.datetime.utcnow)
 
         class Meta:
-            database = db
             table_name = "registry_card"
 
     class Application(Model):
@@ -61,7 +58,6 @@ def up(migrator, db):
         closed_at = DateTimeField(null=True)
 
         class Meta:
-            database = db
             table_name = "application"
 
     class Binding(Model):
@@ -77,10 +73,12 @@ def up(migrator, db):
         end_reason = CharField(max_length=40, null=True)
 
         class Meta:
-            database = db
             table_name = "binding"
 
-    db.create_tables([RegistryCard, Application, Binding])
+    # Bound only while the tables are created, so these frozen copies never pass for the app's
+    # models.
+    with db.bind_ctx([Customer, Account, RegistryCard, Application, Binding]):
+        db.create_tables([RegistryCard, Application, Binding])
     for statement in (
         "CREATE UNIQUE INDEX application_one_open_per_customer ON application (customer_id) "
         "WHERE status IN ('draft', 'awaiting_verification')",

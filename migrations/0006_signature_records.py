@@ -6,12 +6,10 @@ from peewee import CharField, DateTimeField, ForeignKeyField, Model
 def up(migrator, db):
     class Customer(Model):
         class Meta:
-            database = db
             table_name = "customer"
 
     class Application(Model):
         class Meta:
-            database = db
             table_name = "application"
 
     class SignatureRecord(Model):
@@ -30,7 +28,9 @@ def up(migrator, db):
         seal = CharField(max_length=64)
 
         class Meta:
-            database = db
             table_name = "signature_record"
 
-    db.create_tables([SignatureRecord])
+    # Bound only while the tables are created, so these frozen copies never pass for the app's
+    # models.
+    with db.bind_ctx([Customer, Application, SignatureRecord]):
+        db.create_tables([SignatureRecord])
