@@ -4,8 +4,6 @@ Agents and customers never cross: a customer (or anyone not signed in as an agen
 a console page, and an agent session reaches nothing outside the console and the public pages.
 """
 
-import functools
-
 from flask import (
     Blueprint,
     abort,
@@ -35,6 +33,7 @@ from webapp.agent_forms import AccessLogFilter, ReasonForm, SearchForm
 from webapp.extensions import limiter
 from webapp.forms import LoginForm
 from webapp.models import Agent, Application, Binding, Customer
+from webapp.views import roles
 from webapp.views.auth import start_session
 from webapp.views.navigation import wants_fragment
 
@@ -45,48 +44,21 @@ OPEN_TO_ALL = {"agent.login"}
 SEARCH_REGION = "agent-search"
 
 
-def _is_agent(user):
-    return getattr(user, "actor_kind", None) == "agent"
-
-
 @bp.before_app_request
 def _agents_stay_in_the_console():
-    """An agent session reaches only the console and public pages; elsewhere it is refused.
-
-    The masthead's Log out posts to the customer logout; for an agent it ends the agent's
-    session here, so no customer logout is ever recorded for an agent.
-    """
-    endpoint = request.endpoint or ""
-    if not endpoint or endpoint == "static" or endpoint.startswith(("agent.", "public.")):
-        return None
-    if not _is_agent(current_user):
-        return None
-    if endpoint == "auth.logout":
-        return _end_session()
-    abort(403)
+    """An agent session reaches only the console and the public pages."""
+    return roles.refuse_agents_outside_the_console(end_agent_session=_end_session)
 
 
 @bp.before_request
 def _agents_only():
     """Customers are refused; anyone else not signed in as an agent is sent to sign in."""
-    if getattr(current_user, "actor_kind", None) == "customer":
+    if roles.is_customer(current_user):
         abort(403)
-    if request.endpoint in OPEN_TO_ALL or _is_agent(current_user):
+    if request.endpoint in OPEN_TO_ALL or roles.is_agent(current_user):
         return None
     wanted = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("agent.login", next=wanted))
-
-
-def supervisors_only(view):
-    """Refuse (403) agents who are not supervisors."""
-
-    @functools.wraps(view)
-    def guarded(*args, **kwargs):
-        if not current_user.is_supervisor:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return guarded
 
 
 def _login_limit():
@@ -97,7 +69,7 @@ def _login_limit():
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
     """The agents' own sign-in; same lockout and throttling as customers'."""
-    if _is_agent(current_user):
+    if roles.is_agent(current_user):
         return redirect(url_for("agent.search"))
     form = LoginForm()
     error = None
@@ -284,7 +256,7 @@ def _act(customer_id, *, action, applies, perform, done, **context):
 
 
 @bp.get("/access-log")
-@supervisors_only
+@roles.supervisors_only
 def access_log_page():
     """Supervisors read who looked up whom, when and why; filter by agent and date."""
     agents_list = list(Agent.select().order_by(Agent.username))
