@@ -189,6 +189,13 @@ def test_an_agent_finds_the_lost_card_persona_by_id_number_and_reads_why_it_fail
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the record is {width} px wide on a 360 px phone"
 
+    chinese = open_page(locale="zh-CN")
+    sign_in_agent(chinese)
+    chinese.goto(desk.url)
+    assert chinese.get_by_text("受阻原因").is_visible()
+    screenshot(chinese, "agent-360-zh-record-lost-card")
+    assert chinese.problems == [], "\n".join(chinese.problems)
+
 
 def test_an_agent_unlocks_a_locked_customer_who_then_completes_verification(
     open_page, open_desk, shifted_clock
