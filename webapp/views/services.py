@@ -178,14 +178,27 @@ def pay():
     access = _access()
     if access.state != social_security.BOUND:
         return _unavailable(access)
+    today = registry.today()
+    items = sorted(registry.payable_items(access.id_number), key=lambda i: _pay_order(i, today))
     return _page(
         "services/_pay.html",
         _("Pay social insurance fees"),
         access=access,
-        items=registry.payable_items(access.id_number),
-        today=registry.today(),
+        items=items,
+        today=today,
         section="pay",
     )
+
+
+def _pay_order(item, today):
+    """What can be paid now first, then what opens later, then what is paid or closed."""
+    if item.paid:
+        rank = 2
+    elif today > item.closes_on:
+        rank = 3
+    else:
+        rank = 0 if item.is_open(today) else 1
+    return rank, item.closes_on
 
 
 @bp.get("/pay/<code>")
