@@ -1,8 +1,5 @@
 """Social security services after binding: overview, contributions, paying fees, receipts."""
 
-import datetime
-
-from babel.dates import format_skeleton
 from flask import (
     Blueprint,
     abort,
@@ -13,93 +10,28 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp import otp, payments, pii, registry, sms, social_security
 from webapp.models import Payment
 from webapp.payment_forms import BaseForm, PayForm, SendCodeForm
+from webapp.views import services_text
 from webapp.views.codes import outcome_message, page_state, refusal_message, send_failed_message
 from webapp.views.navigation import render_page, wants_fragment
 from webapp.views.verify import public_host
 
 bp = Blueprint("services", __name__, url_prefix="/services")
+services_text.install(bp)
 
 YEAR_REGION = "contribution-year"
-REFUSALS = {
-    "suspended": _l("Payments are paused while your card's services are suspended."),
-    "unknown_item": _l("The registry does not offer you this item. Choose one from the list."),
-    "paid": _l("This item is already paid. Nothing more was taken from your account."),
-    "not_open": _l("The payment window for this item has not opened yet. Come back then."),
-    "closed": _l(
-        "The payment window for this item has closed, so it cannot be paid online. Call 12333 "
-        "or visit a social security service centre."
-    ),
-    "base_missing": _l("Choose a contribution base first."),
-    "base_range": _l("The contribution base is outside the allowed range. Choose another."),
-    "amount": _l("The amount does not match what the registry asks for. Start again."),
-    "account_unavailable": _l(
-        "Your bound account cannot make payments now (it may be frozen). Call the hotline."
-    ),
-    "insufficient": _l(
-        "Your account balance is not enough for this payment. Nothing was taken: add money to "
-        "the account, then try again."
-    ),
-}
 
 
 @bp.before_request
 @login_required
 def _customers_only():
     """Every services page needs a logged-in customer."""
-
-
-@bp.app_template_global()
-def insurance_label(kind):
-    """An insurance type in words."""
-    return str(social_security.INSURANCE_LABELS.get(kind, kind))
-
-
-@bp.app_template_global()
-def participation_label(status):
-    """A participation status in words."""
-    return str(social_security.PARTICIPATION_LABELS.get(status, status))
-
-
-@bp.app_template_global()
-def balance_label(kind):
-    """A personal account in words."""
-    return str(social_security.BALANCE_LABELS.get(kind, kind))
-
-
-@bp.app_template_global()
-def item_label(kind):
-    """A payable item's kind in words."""
-    return str(social_security.ITEM_LABELS.get(kind, kind))
-
-
-@bp.app_template_filter("day")
-def day_filter(value):
-    """A calendar date in the page's language."""
-    return format_date(value, "medium") if value else ""
-
-
-@bp.app_template_filter("month_year")
-def month_year_filter(value):
-    """A month (its first day) as "Nov 2026" / "2026年11月"."""
-    return format_skeleton("yMMM", value, locale=get_locale()) if value else ""
-
-
-@bp.app_template_global()
-def period_label(period):
-    """A payable item's period, "2027" or "2026-11", in the page's language."""
-    if len(period) == 7:
-        year, month = period.split("-")
-        first = datetime.date(int(year), int(month), 1)
-        return format_skeleton("yMMM", first, locale=get_locale())
-    return _("Year %(year)s", year=period)
 
 
 def _access():
@@ -117,7 +49,7 @@ def _unavailable(access):
 
 
 def _refused(access, reason, item=None):
-    message = REFUSALS.get(reason, REFUSALS["unknown_item"])
+    message = services_text.refusal(reason)
     return _page(
         "services/_refused.html",
         _("We cannot take this payment"),
