@@ -16,6 +16,7 @@ from webapp.models import (
     Binding,
     Challenge,
     Customer,
+    SmsMessage,
     VerificationSubject,
 )
 
@@ -172,6 +173,8 @@ def test_an_agent_unbinds_a_card_at_the_customers_request(app, agent, db_conn):
         customer_id("liu.yang"),
     )
     assert "Not bound" in text_of(liu.get("/dashboard"))
+    notice = SmsMessage.get(SmsMessage.kind == "notice")
+    assert notice.customer_id == customer_id("liu.yang") and notice.masked_mobile == "186****2222"
     record = text_of(agent.get(f"/agent/customers/{customer_id('liu.yang')}"))
     assert "Agent 李晓明 Binding ended Done Card: ****0394" in record
 

@@ -5,7 +5,7 @@ with the agent as the actor, and is refused from the wrong state without changin
 Agents never see, send or check codes.
 """
 
-from webapp import audit, binding, logs, otp
+from webapp import audit, binding, completion, logs, otp
 from webapp.agent_timeline import REASONS
 from webapp.completion import subject_of, unbind_subject
 from webapp.extensions import db
@@ -78,6 +78,8 @@ def unbind(agent, customer_id, *, reason, note=""):
         # A code the customer asked for to unbind it themselves can no longer do anything.
         Challenge.kill_active(unbind_subject(active))
         _note(agent, customer_id, f"binding:{active.id}", note)
+    # Told after the commit, like a customer's own unbind: the reserved mobile hears of it.
+    completion.notify(active, "unbound")
     return active
 
 

@@ -105,7 +105,7 @@ def verify_application(application, *, challenge_id, code, ip, user_agent):
             previous_account=replaced.account.masked_number if replaced else None,
         )
     application.status = BOUND
-    _notify(created, "changed" if replaced else "bound")
+    notify(created, "changed" if replaced else "bound")
     return result, created
 
 
@@ -122,11 +122,11 @@ def verify_unbind(active, *, challenge_id, code, reason):
         if result.outcome == "ok":
             binding.end(active, actor=active.customer, reason=reason)
     if result.outcome == "ok":
-        _notify(active, "unbound")
+        notify(active, "unbound")
     return result
 
 
-def _notify(subject_binding, event):
+def notify(subject_binding, event):
     """Tell the reserved mobile what just happened to the card, in the language of the page."""
     account = subject_binding.account
     hotline = current_app.config["BANK_HOTLINE"]
