@@ -26,7 +26,7 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 
 catalogs: $(VENV)/.runtime  ## Compile the translations
-	$(BIN)/pybabel compile -q -d webapp/translations
+	$(BIN)/pybabel compile -d webapp/translations --statistics
 
 messages: $(VENV)/.runtime  ## Extract new strings and merge them into the catalogs
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o webapp/translations/messages.pot --no-location --sort-output .
