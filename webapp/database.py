@@ -13,16 +13,30 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 10000,
     "synchronous": "normal",
 }
+# The app's requests borrow a connection and give it back, so none pays for a new one: a
+# PostgreSQL connection costs a server process, and closing SQLite's last connection
+# checkpoints and deletes its WAL, which the next request then creates again. Connections idle
+# for stale_timeout seconds are closed, so a restarted database is reconnected to.
+POOL = {"max_connections": 20, "stale_timeout": 300}
 
 
-def connect(url):
-    """A Peewee database for a URL; SQLite gets WAL, foreign keys and a busy timeout."""
+def connect(url, pool=False):
+    """A Peewee database for a URL; SQLite gets WAL, foreign keys and a busy timeout.
+
+    pool=True (the app) keeps connections open between requests. Tools that copy or drop the
+    database file right after closing it (tests, scripts) take the default, a plain connection.
+    """
+    scheme, sep, rest = url.partition("://")
+    pooled = (scheme if scheme.endswith("+pool") else scheme + "+pool") + sep + rest
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        # An in-memory database lives and dies with its one connection: never pool it.
+        if pool and path != ":memory:":
+            return connect_url(pooled, pragmas=SQLITE_PRAGMAS, **POOL)
         return connect_url(url, pragmas=SQLITE_PRAGMAS)
-    return connect_url(url)
+    return connect_url(pooled, **POOL) if pool else connect_url(url)
 
 
 def migrate(database):

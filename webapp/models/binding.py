@@ -107,8 +107,13 @@ class Binding(BaseModel):
 
     @classmethod
     def active_for(cls, customer):
-        """The customer's active binding, or None."""
-        return cls.get_or_none(cls.customer == customer, cls.status == cls.ACTIVE)
+        """The customer's active binding with its account (pages show it: one query), or None."""
+        return (
+            cls.select(cls, Account)
+            .join(Account)
+            .where(cls.customer == customer, cls.status == cls.ACTIVE)
+            .first()
+        )
 
     @classmethod
     def active_for_card(cls, card_number):
