@@ -63,3 +63,20 @@ def test_login_without_csrf_token_is_refused(client):
     response = client.post("/login", data={"username": "zhang.wei", "password": "Demo-2026"})
     assert response.status_code == 400
     assert client.get("/dashboard").status_code == 302
+
+
+def test_a_session_cookie_copied_before_logout_stops_working(app, customer):
+    copied = customer.get_cookie("ssb_session").value
+    post_form(customer, "/logout", {}, source="/dashboard")
+    thief = app.test_client()
+    thief.set_cookie("ssb_session", copied)
+    response = thief.get("/dashboard")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_logging_in_elsewhere_ends_the_earlier_session(app, customer):
+    other_device = app.test_client()
+    assert log_in(other_device).status_code == 303
+    assert other_device.get("/dashboard").status_code == 200
+    assert customer.get("/dashboard").status_code == 302
+

@@ -193,11 +193,18 @@ def _at_once(app, clients, submit):
     return responses
 
 
-def test_two_simultaneous_submits_of_one_form_pay_once(app, db_conn):
+def _two_tabs(app):
+    """Two clients sharing one logged-in session, like two tabs of one browser."""
     clients = [app.test_client(), app.test_client()]
     for client in clients:
         client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        log_in(client, "liu.yang")
+    log_in(clients[0], "liu.yang")
+    clients[1].set_cookie("ssb_session", clients[0].get_cookie("ssb_session").value)
+    return clients
+
+
+def test_two_simultaneous_submits_of_one_form_pay_once(app, db_conn):
+    clients = _two_tabs(app)
     path, key = confirm(clients[0])
     send_code(clients[0], RESIDENT, key, source=path)
     code_page = f"/services/pay/{RESIDENT}/authorise?key={key}"
@@ -226,11 +233,9 @@ def test_two_simultaneous_submits_of_one_form_pay_once(app, db_conn):
 
 
 def test_two_forms_for_one_item_at_once_pay_it_once(app, db_conn, frozen):
-    clients = [app.test_client(), app.test_client()]
+    clients = _two_tabs(app)
     forms = []
     for client in clients:
-        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        log_in(client, "liu.yang")
         path, key = confirm(client)
         send_code(client, RESIDENT, key, source=path)
         code_page = f"/services/pay/{RESIDENT}/authorise?key={key}"

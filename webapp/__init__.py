@@ -9,7 +9,7 @@ from flask_babel import format_datetime, format_time, get_locale, get_translatio
 from flask_login import current_user, logout_user
 from markupsafe import Markup
 
-from webapp import clock, config, database, i18n, logs, pii
+from webapp import clock, config, database, i18n, logs, pii, sign_in
 from webapp.extensions import babel, csrf, db, htmx, limiter, login
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -155,6 +155,7 @@ def _begin_request():
     absolute = datetime.timedelta(hours=settings["SESSION_ABSOLUTE_HOURS"]).total_seconds()
     started, seen = session.get("started", now), session.get("seen", now)
     if now - seen > idle or now - started > absolute:
+        sign_in.rotate_session_token(current_user._get_current_object())
         logout_user()
         session.clear()
         session["timed_out"] = True

@@ -1,6 +1,8 @@
 """Password sign-in: slow hashes, lockout after repeated failures, uniform answers."""
 
 import datetime
+import hmac
+import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -64,3 +66,18 @@ def _count_failure(model, user, now):
 
 def _customer(user):
     return user if getattr(user, "actor_kind", "customer") == "customer" else None
+
+
+def rotate_session_token(user):
+    """Give the user a new session token, ending every session that carried the old one."""
+    token = secrets.token_hex(16)
+    type(user).update(session_token=token).where(type(user).id == user.id).execute()
+    user.session_token = token
+
+
+def session_user(model, number, token):
+    """The user whose current session token this is, else None."""
+    user = model.get_or_none(model.id == int(number))
+    if user is None or not token or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user

@@ -24,6 +24,7 @@ class Agent(UserMixin, BaseModel):
     )
     failed_logins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
+    session_token = CharField(max_length=32, default="")
     created_at = DateTimeField(default=clock.now)
 
     @property
@@ -31,7 +32,7 @@ class Agent(UserMixin, BaseModel):
         return self.role == self.SUPERVISOR
 
     def get_id(self):
-        return f"agent:{self.id}"
+        return f"agent:{self.id}:{self.session_token}"
 
 
 class AccessLog(BaseModel):

@@ -30,6 +30,7 @@ class Customer(UserMixin, BaseModel):
     id_number_index = pii.BlindIndexField("ric", "id_number", index=True)
     failed_logins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
+    session_token = CharField(max_length=32, default="")
     created_at = DateTimeField(default=clock.now)
 
     @classmethod
@@ -42,7 +43,7 @@ class Customer(UserMixin, BaseModel):
         return pii.mask_name(self.name)
 
     def get_id(self):
-        return f"customer:{self.id}"
+        return f"customer:{self.id}:{self.session_token}"
 
 
 class Account(BaseModel):

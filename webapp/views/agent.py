@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
 from webapp import (
     access_log,
@@ -34,7 +34,7 @@ from webapp.extensions import limiter
 from webapp.forms import LoginForm
 from webapp.models import Agent, Application, Binding, Customer
 from webapp.views import roles
-from webapp.views.auth import start_session
+from webapp.views.auth import end_session, start_session
 from webapp.views.navigation import wants_fragment
 
 bp = Blueprint("agent", __name__, url_prefix="/agent", cli_group=None)
@@ -101,8 +101,7 @@ def logout():
 
 def _end_session():
     audit.record("logout", actor=current_user._get_current_object())
-    logout_user()
-    session.clear()
+    end_session()
     return redirect(url_for("agent.login", logged_out=1), 303)
 
 

@@ -21,13 +21,12 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(user_id):
-    """The signed-in user from the session's id ("customer:7" or "agent:3")."""
-    kind, _sep, number = user_id.partition(":")
-    if kind == "customer" and number.isdigit():
-        return Customer.get_or_none(Customer.id == int(number))
-    if kind == "agent" and number.isdigit():
-        return Agent.get_or_none(Agent.id == int(number))
-    return None
+    """The signed-in user from the session's id ("customer:7:<token>" or "agent:3:<token>")."""
+    kind, number, token = (user_id.split(":") + ["", ""])[:3]
+    model = {"customer": Customer, "agent": Agent}.get(kind)
+    if model is None or not number.isdigit():
+        return None
+    return sign_in.session_user(model, number, token)
 
 
 def _login_limit():
@@ -57,8 +56,12 @@ def login():
 
 
 def start_session(user):
-    """Forget everything in the old session and begin a new one for this user."""
+    """Forget everything in the old session and begin a new one for this user.
+
+    The user's session token changes, so any earlier copy of a session cookie stops working.
+    """
     session.clear()
+    sign_in.rotate_session_token(user)
     login_user(user)
     now = clock.now().timestamp()
     session["started"] = now
@@ -70,6 +73,12 @@ def start_session(user):
 def logout():
     """End the session."""
     audit.record("logout", actor=current_user._get_current_object(), customer=current_user.id)
+    end_session()
+    return redirect(url_for("auth.login", logged_out=1), 303)
+
+
+def end_session():
+    """Log out here and everywhere the same session cookie was copied to."""
+    sign_in.rotate_session_token(current_user._get_current_object())
     logout_user()
     session.clear()
-    return redirect(url_for("auth.login", logged_out=1), 303)
