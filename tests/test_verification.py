@@ -52,6 +52,7 @@ def test_the_right_code_binds_the_card_and_seals_the_signature(customer, app, db
 
     page = customer.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your card is bound" in page and reference in page
+    assert 'href="/services"' in page
     assert "****2876" in page and "****2345" in page
 
     application = Application.get(Application.reference == reference)
@@ -192,6 +193,8 @@ def test_change_of_account_moves_the_binding_in_one_step(client, app, db_conn):
     assert bindings[0].end_reason == "changed_account"
     assert bindings[1].account_id == int(new_account)
     assert bindings[1].card_number == old.card_number
+    page = client.get("/binding").get_data(as_text=True)
+    assert page.count("Card ****0394 → ") == 2 and "Ended" in page and "Active" in page
 
 
 def test_changing_to_the_same_account_is_refused(client, app, db_conn):

@@ -2,7 +2,7 @@
 
 import secrets
 
-from peewee import SQL, CharField, DateTimeField, ForeignKeyField, IntegerField
+from peewee import JOIN, SQL, CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from webapp import clock, pii
 from webapp.models.base import BaseModel
@@ -79,8 +79,13 @@ class Application(BaseModel):
 
     @classmethod
     def history(cls, customer):
-        """All the customer's applications, newest first."""
-        return cls.select().where(cls.customer == customer).order_by(cls.id.desc())
+        """All the customer's applications with their accounts, newest first."""
+        return (
+            cls.select(cls, Account)
+            .join(Account, JOIN.LEFT_OUTER, on=(cls.account == Account.id))
+            .where(cls.customer == customer)
+            .order_by(cls.id.desc())
+        )
 
 
 class Binding(BaseModel):
@@ -122,8 +127,13 @@ class Binding(BaseModel):
 
     @classmethod
     def history(cls, customer):
-        """All the customer's bindings, newest first."""
-        return cls.select().where(cls.customer == customer).order_by(cls.id.desc())
+        """All the customer's bindings with their accounts, newest first."""
+        return (
+            cls.select(cls, Account)
+            .join(Account, on=(cls.account == Account.id))
+            .where(cls.customer == customer)
+            .order_by(cls.id.desc())
+        )
 
 
 class SignatureRecord(BaseModel):
