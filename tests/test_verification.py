@@ -194,7 +194,7 @@ def test_change_of_account_moves_the_binding_in_one_step(client, app, db_conn):
     assert bindings[1].account_id == int(new_account)
     assert bindings[1].card_number == old.card_number
     page = client.get("/binding").get_data(as_text=True)
-    assert page.count("Card ****0394 → ") == 2 and "Ended" in page and "Active" in page
+    assert page.count("Card ****0394 → ") == 2 and "Binding ended" in page and "Active" in page
 
 
 def test_changing_to_the_same_account_is_refused(client, app, db_conn):
