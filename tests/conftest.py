@@ -6,9 +6,9 @@ Set TEST_DATABASE_URL=postgresql://... to run the same tests against PostgreSQL.
 import os
 import re
 import shutil
+from urllib.parse import urlsplit
 
 import pytest
-from peewee import PostgresqlDatabase
 
 from tests.fakes.twilio_api import fake_twilio  # noqa: F401 (a fixture for every test)
 from webapp import clock, create_app, database, demo
@@ -37,16 +37,45 @@ def seeded_sqlite_file(tmp_path_factory):
     return path
 
 
+def _server_admin(url):
+    """A connection to the server's maintenance database, to create and drop databases."""
+    return database.connect(urlsplit(url)._replace(path="/postgres").geturl())
+
+
+def _with_database(url, name):
+    return urlsplit(url)._replace(path=f"/{name}").geturl()
+
+
+@pytest.fixture(scope="session")
+def seeded_postgres_template():
+    """With TEST_DATABASE_URL: a migrated, seeded template database, built once per session.
+
+    Each test's database is created from it, which is far quicker than migrating and seeding
+    again; the name of the test database is the one in TEST_DATABASE_URL.
+    """
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return None
+    name = urlsplit(url).path.lstrip("/")
+    template = f"{name}_template"
+    admin = _server_admin(url)
+    admin.execute_sql(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+    admin.execute_sql(f'CREATE DATABASE "{template}"')
+    conn = database.connect(_with_database(url, template))
+    _migrated_and_seeded(conn)
+    conn.close()
+    return admin, name, template
+
+
 @pytest.fixture
-def app(tmp_path, seeded_sqlite_file):
+def app(tmp_path, seeded_sqlite_file, seeded_postgres_template):
     """The app on its own freshly migrated database with the demo personas."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        conn = database.connect(url)
-        if isinstance(conn, PostgresqlDatabase):
-            conn.execute_sql("DROP SCHEMA public CASCADE")
-            conn.execute_sql("CREATE SCHEMA public")
-        app = _migrated_and_seeded(conn)
+        admin, name, template = seeded_postgres_template
+        admin.execute_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        app = create_app({**TEST_SETTINGS, "DATABASE": database.connect(url)})
     else:
         path = tmp_path / "test.db"
         shutil.copyfile(seeded_sqlite_file, path)
