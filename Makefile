@@ -35,7 +35,7 @@ messages: $(VENV)/.runtime  ## Extract new strings and merge them into the catal
 chromium:  ## A Chromium for the browser tests
 	@bash scripts/ensure-chromium
 
-bench: $(VENV)/.dev catalogs
+bench: $(VENV)/.dev catalogs  ## Speed, page weight, queries and scale against the budgets (~10 min; local PostgreSQL)
 	$(BIN)/python -m bench
 
 $(VENV)/.runtime: requirements.txt

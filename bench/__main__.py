@@ -37,6 +37,7 @@ def main(argv=None):
         )
         if not options.skip_postgres:
             print("PostgreSQL: a fresh ssb_bench database")
+            prepare.ensure_postgres()
             postgres_url = prepare.fresh_postgres()
             customers = options.scale_customers
             results["databases"]["postgresql"] = _database_run(
@@ -100,22 +101,25 @@ def _print_tables(results):
     databases = results["databases"]
     names = list(databases)
 
-    print("\n== Throughput and latency (gunicorn, 2 sync workers; wrk -t2 -c8 -d5s) ==")
+    print(
+        "\n== Throughput and latency (gunicorn, 2 sync workers; wrk -t2 -c8 -d5s; "
+        "CPU ms = the workers' CPU time per request) =="
+    )
     headers = ["page"]
     for name in names:
-        headers += [f"{name} req/s", "p50 ms", "p99 ms", "x bare"]
+        headers += [f"{name} req/s", "p50 ms", "p99 ms", "CPU ms", "x bare"]
     headers += ["need", "verdict"]
     pages = [row["page"] for row in databases[names[0]]["load"]["pages"]]
     bare_row = ["bare Flask app"]
     for name in names:
         bare = databases[name]["load"]["bare"]
-        bare_row += [bare["rps"], bare["p50_ms"], bare["p99_ms"], 1.0]
+        bare_row += [bare["rps"], bare["p50_ms"], bare["p99_ms"], bare["cpu_ms"], 1.0]
     rows = [bare_row + ["", ""]]
     for page in pages:
         row, verdict = [page], True
         for name in names:
             found = next(r for r in databases[name]["load"]["pages"] if r["page"] == page)
-            row += [found["rps"], found["p50_ms"], found["p99_ms"], found["ratio"]]
+            row += [found["rps"], found["p50_ms"], found["p99_ms"], found["cpu_ms"], found["ratio"]]
             verdict &= found["ok"]
             if not found["ok"]:
                 failures.append(

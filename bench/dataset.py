@@ -15,7 +15,9 @@ from peewee import PostgresqlDatabase
 
 from webapp import agreement, pii, sign_in
 from webapp.identifiers import make_resident_id
+from webapp.models import Account, Application, AuditEvent, Binding, Customer
 from webapp.models.binding import REFERENCE_ALPHABET
+from webapp.registry.local import RegistryCard
 
 APPLICATIONS_PER_CUSTOMER = 4
 REGIONS = ("110101", "310104", "440305", "330106", "510107", "420106", "320102")
@@ -57,6 +59,14 @@ COLUMNS = {
 }
 # Parents before children, so each chunk satisfies the foreign keys as it lands.
 TABLES = tuple(COLUMNS)
+MODELS = {
+    "customer": Customer,
+    "account": Account,
+    "registry_card": RegistryCard,
+    "application": Application,
+    "binding": Binding,
+    "audit_event": AuditEvent,
+}
 CLOSING_ACTION = {
     "bound": "binding.created",
     "cancelled": "application.cancelled",
@@ -110,10 +120,11 @@ def application_statuses(n, bound):
 class Generator:
     """Builds the rows of customers [0, customers), ids starting after the existing rows."""
 
-    def __init__(self, customers, bound, first_ids):
+    def __init__(self, customers, bound, first_ids, extras=None):
         self.customers = customers
         self.bound = bound
         self.first = first_ids
+        self.extras = extras or {}
         self.password_hash = sign_in.hash_password(PASSWORD)
         self.agreement_sha256 = agreement.digest("zh")
         self.epoch = datetime.datetime(2025, 1, 1)
@@ -128,7 +139,14 @@ class Generator:
         rows = {table: [] for table in TABLES}
         for n in range(start, min(start + CUSTOMERS_PER_CHUNK, self.customers)):
             self._customer(n, rows)
+        for table, extra in self.extras.items():
+            values = tuple(value for _column, value in extra)
+            rows[table] = [row + values for row in rows[table]]
         return rows
+
+    def columns(self, table):
+        """The columns a table's rows fill, in order."""
+        return COLUMNS[table].split() + [column for column, _value in self.extras.get(table, ())]
 
     def copy_text(self, start):
         """{table: (COPY text, row count)} for the customers from `start` on.
@@ -202,6 +220,21 @@ class Generator:
         return (self.epoch + datetime.timedelta(seconds=seconds)).isoformat(" ")
 
 
+def extra_columns(database):
+    """{table: [(column, value)]} for required columns added after this generator was written:
+    each gets its model field's default, so a new column does not stop the benchmarks."""
+    extras = {}
+    for table, model in MODELS.items():
+        known = set(COLUMNS[table].split())
+        for column in database.get_columns(table):
+            field = model._meta.columns.get(column.name)
+            if column.name in known or column.null or field is None:
+                continue
+            value = field.default() if callable(field.default) else field.default
+            extras.setdefault(table, []).append((column.name, field.db_value(value)))
+    return extras
+
+
 def first_ids(database):
     """For each table, the first id after the rows already there (the demo personas)."""
     return {
@@ -213,7 +246,7 @@ def first_ids(database):
 def load(database, customers, bound):
     """Generate and write the data set; returns the first ids and the row counts per table."""
     first = first_ids(database)
-    generator = Generator(customers, bound, first)
+    generator = Generator(customers, bound, first, extra_columns(database))
     counts = dict.fromkeys(TABLES, 0)
     # FlaskDB hands out a Proxy; the database behind it says which way rows go in fastest.
     if isinstance(getattr(database, "obj", database), PostgresqlDatabase):
@@ -222,7 +255,7 @@ def load(database, customers, bound):
         for chunk in generator.chunks():
             with database.atomic():
                 for table in TABLES:
-                    _insert(database, table, chunk[table])
+                    _insert(database, table, generator.columns(table), chunk[table])
                     counts[table] += len(chunk[table])
     if isinstance(getattr(database, "obj", database), PostgresqlDatabase):
         # As a maintained database would be: statistics fresh, visibility map set, and no
@@ -253,7 +286,7 @@ def _load_postgres(database, generator, counts):
             with database.atomic():
                 for table in TABLES:
                     text, rows = chunk[table]
-                    columns = ", ".join(COLUMNS[table].split())
+                    columns = ", ".join(generator.columns(table))
                     database.cursor().copy_expert(
                         f"COPY {table} ({columns}) FROM STDIN", io.StringIO(text)
                     )
@@ -266,8 +299,7 @@ def _load_postgres(database, generator, counts):
         )
 
 
-def _insert(database, table, rows):
-    columns = COLUMNS[table].split()
+def _insert(database, table, columns, rows):
     marks = ", ".join("?" * len(columns))
     database.cursor().executemany(
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows

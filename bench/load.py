@@ -59,9 +59,39 @@ def free_port():
         return probe.getsockname()[1]
 
 
+class Server:
+    """A running gunicorn: its base URL, and the CPU time its workers have used."""
+
+    def __init__(self, base_url, master):
+        self.base_url = base_url
+        self.master = master
+
+    def worker_cpu_seconds(self):
+        """User and system CPU seconds of the master's worker processes so far."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        pid = self.master.pid
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as children:
+            workers = children.read().split()
+        for worker in workers:
+            with contextlib.suppress(FileNotFoundError):
+                with open(f"/proc/{worker}/stat", encoding="ascii") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+        return total / tick
+
+    def load(self, wrk, path, script, seconds):
+        """One wrk run on a path, with the workers' CPU time per request added to its report."""
+        before = self.worker_cpu_seconds()
+        report = run_wrk(wrk, self.base_url + path, script, seconds)
+        used = self.worker_cpu_seconds() - before
+        report["cpu_ms"] = used / max(report["requests"], 1) * 1000
+        return report
+
+
 @contextlib.contextmanager
 def gunicorn(module, env, ready_path):
-    """Serve `module` under gunicorn on a free loopback port; yields its base URL."""
+    """Serve `module` under gunicorn on a free loopback port; yields a Server."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     command = [
@@ -76,7 +106,7 @@ def gunicorn(module, env, ready_path):
     )
     try:
         _wait_until_ready(server, base_url + ready_path)
-        yield base_url
+        yield Server(base_url, server)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -152,25 +182,26 @@ def measure(wrk, workdir, database_url, log=print):
     reports, bare_runs = [], []
     env = environment.production_env(database_url)
     with (
-        gunicorn("bench.bare_app:app", {}, "/") as bare_url,
-        gunicorn("wsgi:app", env, "/healthz") as base_url,
+        gunicorn("bench.bare_app:app", {}, "/") as bare_server,
+        gunicorn("wsgi:app", env, "/healthz") as server,
     ):
         bare_script = wrk_script(os.path.join(workdir, "bare.lua"))
-        run_wrk(wrk, bare_url + "/", bare_script, WARM_UP_SECONDS)
-        pages, clients = scenario.set_up(lambda: LiveClient(base_url))
+        bare_server.load(wrk, "/", bare_script, WARM_UP_SECONDS)
+        pages, clients = scenario.set_up(lambda: LiveClient(server.base_url))
         for number, page in enumerate(p for p in pages if p.loaded):
-            bare = run_wrk(wrk, bare_url + "/", bare_script, WRK_SECONDS)
+            bare = bare_server.load(wrk, "/", bare_script, WRK_SECONDS)
             bare_runs.append(bare)
             script = wrk_script(
                 os.path.join(workdir, f"page{number}.lua"), *_request(page, clients)
             )
-            run_wrk(wrk, base_url + page.path, script, WARM_UP_SECONDS)
-            report = run_wrk(wrk, base_url + page.path, script, WRK_SECONDS)
+            server.load(wrk, page.path, script, WARM_UP_SECONDS)
+            report = server.load(wrk, page.path, script, WRK_SECONDS)
             # The session and token still work after the load: the numbers are of real pages.
             scenario.fetch(page, clients)
             report.update(
                 page=page.name,
                 bare_rps=bare["rps"],
+                bare_cpu_ms=bare["cpu_ms"],
                 ratio=report["rps"] / bare["rps"],
                 ratio_budget=page.ratio_budget,
             )
@@ -178,7 +209,8 @@ def measure(wrk, workdir, database_url, log=print):
             log(
                 f"    {page.name}: {report['rps']:.0f} req/s ({report['ratio']:.2f} of the bare "
                 f"app's {bare['rps']:.0f}), p50 {report['p50_ms']:.1f} ms, "
-                f"p99 {report['p99_ms']:.1f} ms"
+                f"p99 {report['p99_ms']:.1f} ms, {report['cpu_ms']:.2f} ms CPU a request "
+                f"(bare {bare['cpu_ms']:.2f})"
             )
             reports.append(report)
     return {"bare": _summary(bare_runs), "pages": reports}
@@ -203,6 +235,7 @@ def _summary(runs):
         "rps": statistics.median(run["rps"] for run in runs),
         "p50_ms": statistics.median(run["p50_ms"] for run in runs),
         "p99_ms": statistics.median(run["p99_ms"] for run in runs),
+        "cpu_ms": statistics.median(run["cpu_ms"] for run in runs),
         "runs": len(runs),
         "errors": sum(run["errors"] for run in runs),
     }
