@@ -100,6 +100,12 @@ def _print_tables(results):
     failures = []
     databases = results["databases"]
     names = list(databases)
+    machine = results["machine"]
+    print(
+        f"\nMachine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB; "
+        f"{machine['os']}; Python {machine['python']}; {machine['postgresql']}; "
+        f"load average {machine['load_average'][0]:.1f} when the run began"
+    )
 
     print(
         "\n== Throughput and latency (gunicorn, 2 sync workers; wrk -t2 -c8 -d5s; "
