@@ -106,7 +106,11 @@ def find(identifier):
     condition = Customer.id.in_(list(sources))
     if holder:
         condition |= Customer.id_number_index == holder
-    customers = list(Customer.select().where(condition).order_by(Customer.id).limit(MAX_RESULTS))
+    # Only what a result shows (masked name and ID number) and the registry check needs.
+    columns = (Customer.id, Customer.name, Customer.id_number, Customer.id_number_index)
+    customers = list(
+        Customer.select(*columns).where(condition).order_by(Customer.id).limit(MAX_RESULTS)
+    )
     matches = {}
     for customer in customers:
         found_by = set(sources.get(customer.id, ()))
@@ -151,12 +155,25 @@ def _source(model, customer_column, condition):
 
 
 def _add_status(matches):
-    """Fill each match's open application and active binding, in one query."""
+    """Fill each match's open application and active binding, in one query.
+
+    Only the columns a result shows are read: no application's ID or card number is decrypted,
+    only the bound account's number, for its masked form.
+    """
     if not matches:
         return
     active = Binding.status == Binding.ACTIVE
     rows = (
-        Application.select(Application, Binding, Account)
+        Application.select(
+            Application.id,
+            Application.reference,
+            Application.status,
+            Application.customer,
+            Binding.id,
+            Binding.account,
+            Account.id,
+            Account.number,
+        )
         .join(
             Binding,
             JOIN.LEFT_OUTER,
