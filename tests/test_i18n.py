@@ -1,5 +1,6 @@
 """Two languages: picked from the browser, switchable, remembered; money per locale; a full catalog."""
 
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -7,10 +8,11 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from peewee import SqliteDatabase
 
 from tests.conftest import csrf_token, log_in, post_form
-from webapp import create_app
+from webapp import create_app, i18n
 from webapp.i18n import format_money, select_locale
 
 pytestmark = pytest.mark.database
@@ -217,3 +219,28 @@ def test_every_string_in_code_and_templates_is_in_the_catalog():
         f"{len(missing)} strings are not in {CATALOG.name} (run `make messages`, then translate): "
         + "".join(f"\n  {where}: {msgid!r}" for msgid, where in sorted(missing.items()))
     )
+
+
+MONEY_SAMPLES = [
+    *range(-1_000, 1_001),
+    *(sign * 10**power + extra for power in range(13) for extra in (-1, 0, 7) for sign in (1, -1)),
+    5,
+    99,
+    100,
+    123456789,
+    10**12 + 7,
+    -(10**12 + 7),
+    *range(99_990, 100_011),
+]
+
+
+@pytest.mark.parametrize("language, locale", [("en-US", "en"), ("zh-CN", "zh_Hans_CN")])
+def test_money_fast_path_is_byte_identical_to_babel(bare_app, language, locale):
+    with bare_app.test_request_context("/", headers={"Accept-Language": language}):
+        assert str(i18n.get_locale()) == locale
+        for fen in MONEY_SAMPLES:
+            sign = "-" if fen < 0 else ""
+            amount = format_decimal(Decimal(abs(fen)).scaleb(-2), format="#,##0.00", locale=locale)
+            assert format_money(fen) == f"{sign}¥{amount}", fen
+    # The fast path served these amounts: Babel was only asked for the locale's symbols.
+    assert i18n._money_symbols[locale] == (",", ".")

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 from flask import has_request_context, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -27,11 +27,48 @@ def select_locale():
     return LANGUAGES[best]
 
 
+MONEY_PATTERN = "#,##0.00"
+# Amounts the fast path is checked against Babel with, once per locale.
+_MONEY_PROBES = (0, 5, 99, 100, 123456, 100_000_000, 123456789, 10**12 + 7)
+# str(locale) -> (group symbol, decimal symbol), or None when Babel must format for that locale.
+_money_symbols = {}
+
+
+def _babel_money(fen, locale):
+    return format_decimal(Decimal(fen).scaleb(-2), format=MONEY_PATTERN, locale=locale)
+
+
+def _plain_money(fen, group, decimal):
+    yuan, cents = divmod(fen, 100)
+    whole = f"{yuan:,}"
+    if group != ",":
+        whole = whole.replace(",", group)
+    return f"{whole}{decimal}{cents:02d}"
+
+
+def _symbols_for(locale):
+    """The locale's (group, decimal) symbols if plain integer formatting matches Babel, else None."""
+    key = str(locale)
+    if key not in _money_symbols:
+        symbols = (get_group_symbol(locale), get_decimal_symbol(locale))
+        if any(_plain_money(fen, *symbols) != _babel_money(fen, locale) for fen in _MONEY_PROBES):
+            symbols = None
+        _money_symbols[key] = symbols
+    return _money_symbols[key]
+
+
 def format_money(fen):
-    """Integer fen -> ¥1,234.56 with the locale's digit grouping."""
+    """Integer fen -> ¥1,234.56 with the locale's digit grouping.
+
+    Pages format many amounts, so Babel is asked for the locale's symbols once and the digits
+    are grouped with integer arithmetic; the output is Babel's, byte for byte.
+    """
     sign = "-" if fen < 0 else ""
-    amount = format_decimal(Decimal(abs(fen)).scaleb(-2), format="#,##0.00", locale=get_locale())
-    return f"{sign}¥{amount}"
+    locale = get_locale()
+    symbols = _symbols_for(locale) if locale is not None and type(fen) is int else None
+    if symbols is None:
+        return f"{sign}¥{_babel_money(abs(fen), locale)}"
+    return f"{sign}¥{_plain_money(abs(fen), *symbols)}"
 
 
 ACCOUNT_KINDS = {"debit": _l("Debit card"), "credit": _l("Credit card")}
