@@ -9,13 +9,21 @@ import secrets
 _BLANK = {"request_id": "", "ip": ""}
 current = contextvars.ContextVar("request_info", default=_BLANK)  # noqa: B039 (never mutated)
 
-# Long digit runs (ID, account, card, mobile numbers) never reach a log line in full.
-_IDENTIFIER = re.compile(r"(?<![0-9A-Za-z])(\+?86)?[0-9]{11,19}[0-9Xx]?(?![0-9A-Za-z])")
+# Long digit runs (ID, account, card, mobile numbers) never reach a log line in full, also when
+# written in groups ("138 0013 8000", "6222-0210-0100-0012-345").
+_IDENTIFIER = re.compile(
+    r"(?<![0-9A-Za-z])(\+?86[ -]?)?[0-9](?:[ -]?[0-9]){10,18}[ -]?[0-9Xx]?(?![0-9A-Za-z])"
+)
 
 
 def scrub(text):
-    """Mask any run of 11+ digits that looks like an identifier."""
-    return _IDENTIFIER.sub(lambda m: "*" * (len(m.group(0)) - 4) + m.group(0)[-4:], text)
+    """Mask any run of 11+ digits (single spaces or hyphens allowed) that looks like an identifier."""
+    return _IDENTIFIER.sub(_mask, text)
+
+
+def _mask(match):
+    found = match.group(0)
+    return "*" * (len(found) - 4) + found[-4:]
 
 
 def begin_request(ip):
