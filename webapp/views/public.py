@@ -1,6 +1,8 @@
 """The public guide, language choice, and the health check."""
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
+from flask_babel import get_locale
+from markupsafe import Markup
 from peewee import PeeweeException
 
 from webapp.extensions import db
@@ -10,10 +12,21 @@ from webapp.views.navigation import safe_next
 bp = Blueprint("public", __name__)
 
 
+# The guide's content per language, rendered once: it is the busiest page and has nothing
+# personal in it (the page around it still carries each visitor's CSRF token and header).
+_guide_bodies = {}
+
+
 @bp.get("/")
 def guide():
     """The guide to binding a social security card: what, what to prepare, steps, law, FAQ."""
-    return render_template("public/guide.html")
+    language = str(get_locale())
+    body = _guide_bodies.get(language)
+    if body is None:
+        body = Markup(render_template("public/_guide_body.html"))  # noqa: S704 (autoescaped)
+        if not current_app.debug:
+            _guide_bodies[language] = body
+    return render_template("public/guide.html", body=body)
 
 
 @bp.post("/language")
