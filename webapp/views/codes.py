@@ -1,12 +1,41 @@
-"""What the code pages say: each check outcome and each refusal, in words, with what to do."""
+"""Code pages: sending a code for the request, and what each outcome and refusal says."""
 
 import math
+from urllib.parse import urlsplit
 
-from flask import current_app
-from flask_babel import format_time
+from flask import current_app, flash, request
+from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 
-from webapp import clock, otp
+from webapp import clock, otp, sms
+
+
+def public_host():
+    """The host WebOTP binds codes to: the public base URL's host."""
+    return urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
+
+
+def send_or_explain(send, *args, **kwargs):
+    """Send a code with the request's address, language and host; say why if none went out.
+
+    A refusal or a provider failure becomes a message on the next page. Returns whether a code
+    was sent.
+    """
+    try:
+        send(
+            *args,
+            ip=request.remote_addr or "",
+            locale=str(get_locale()),
+            host=public_host(),
+            **kwargs,
+        )
+    except otp.Refused as refused:
+        flash(refusal_message(refused), "error")
+        return False
+    except sms.SendFailed:
+        flash(send_failed_message(), "error")
+        return False
+    return True
 
 
 def outcome_message(result):

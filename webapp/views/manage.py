@@ -1,16 +1,14 @@
 """Managing a binding: unbind (confirmed with a code), change account, the signed agreement."""
 
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
-from flask_babel import get_locale
+from flask import Blueprint, abort, flash, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from webapp import agreement, binding, completion, otp, signatures, sms
+from webapp import agreement, binding, completion, signatures
 from webapp.forms import CancelForm, CodeForm, UnbindForm
 from webapp.models import Application, Binding, SignatureRecord
-from webapp.views.codes import outcome_message, page_state, refusal_message, send_failed_message
+from webapp.views.codes import outcome_message, page_state, send_or_explain
 from webapp.views.navigation import render_page
-from webapp.views.verify import public_host
 
 bp = Blueprint("manage", __name__, url_prefix="/binding")
 
@@ -50,14 +48,7 @@ def unbind():
 
 
 def _send_unbind_code(active):
-    try:
-        completion.send_unbind_code(
-            active, ip=request.remote_addr or "", locale=str(get_locale()), host=public_host()
-        )
-    except otp.Refused as refused:
-        flash(refusal_message(refused), "error")
-    except sms.SendFailed:
-        flash(send_failed_message(), "error")
+    send_or_explain(completion.send_unbind_code, active)
 
 
 @bp.route("/unbind/verify", methods=["GET", "POST"])

@@ -10,17 +10,15 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from webapp import otp, payments, pii, registry, sms, social_security
+from webapp import payments, pii, registry, social_security
 from webapp.models import Payment
 from webapp.payment_forms import BaseForm, PayForm, SendCodeForm
 from webapp.views import services_text
-from webapp.views.codes import outcome_message, page_state, refusal_message, send_failed_message
+from webapp.views.codes import outcome_message, page_state, send_or_explain
 from webapp.views.navigation import render_page, wants_fragment
-from webapp.views.verify import public_host
 
 bp = Blueprint("services", __name__, url_prefix="/services")
 services_text.install(bp)
@@ -190,20 +188,9 @@ def send_code(code):
         return _replayed(paid)
     try:
         quote = _quote_from(access, code, base)
-        payments.send_code(
-            access,
-            quote,
-            key,
-            ip=request.remote_addr or "",
-            locale=str(get_locale()),
-            host=public_host(),
-        )
+        send_or_explain(payments.send_code, access, quote, key)
     except payments.Refused as refused:
         return _refused(access, refused.reason)
-    except otp.Refused as refused:
-        flash(refusal_message(refused), "error")
-    except sms.SendFailed:
-        flash(send_failed_message(), "error")
     return redirect(url_for("services.authorise", code=code, key=key, base=base), 303)
 
 

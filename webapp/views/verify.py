@@ -1,18 +1,15 @@
 """Steps 5 and 6: verify it's you with the SMS code, then the confirmation and signed agreement."""
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from webapp import binding, completion, otp, sms
+from webapp import binding, completion
 from webapp.forms import CancelForm, CodeForm
 from webapp.models import Application, SignatureRecord
 from webapp.models.binding import AWAITING_VERIFICATION, BOUND
 from webapp.views.auth import start_session
-from webapp.views.codes import outcome_message, page_state, refusal_message, send_failed_message
+from webapp.views.codes import outcome_message, page_state, send_or_explain
 from webapp.views.navigation import render_page
 
 bp = Blueprint("verify", __name__, url_prefix="/bind")
@@ -33,25 +30,7 @@ def _owned(reference, status):
 
 def send_code(application):
     """Text a code for the application; a refusal or failure becomes a message on the page."""
-    try:
-        completion.send_application_code(
-            application,
-            ip=request.remote_addr or "",
-            locale=str(get_locale()),
-            host=public_host(),
-        )
-    except otp.Refused as refused:
-        flash(refusal_message(refused), "error")
-        return False
-    except sms.SendFailed:
-        flash(send_failed_message(), "error")
-        return False
-    return True
-
-
-def public_host():
-    """The host WebOTP binds codes to: the public base URL's host."""
-    return urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
+    return send_or_explain(completion.send_application_code, application)
 
 
 @bp.route("/<reference>/verify", methods=["GET", "POST"])
