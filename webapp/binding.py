@@ -37,22 +37,7 @@ class StaleBinding(Exception):
 
 def start(customer):
     """The customer's open application, or a new draft when there is none."""
-    existing = Application.open_for(customer)
-    if existing:
-        return existing
-    try:
-        with db.database.atomic():
-            application = Application.create(customer=customer, step=2)
-            audit.record(
-                "application.started",
-                actor=customer,
-                customer=customer,
-                subject=application.reference,
-            )
-            return application
-    except IntegrityError:
-        # A second tab or a double tap created one at the same moment: resume that one.
-        return Application.open_for(customer)
+    return _open(customer, purpose=Application.BIND, step=2)
 
 
 def save_card_details(application, *, full_name, id_number, card_number, region):
@@ -179,29 +164,35 @@ def expire_stale():
 
 def start_change(customer, active):
     """An application to move an active binding to another account (card details carried over)."""
+    return _open(
+        customer,
+        purpose=Application.CHANGE_ACCOUNT,
+        step=3,
+        full_name=customer.name,
+        id_number=customer.id_number,
+        card_number=active.card_number,
+        region=active.region,
+    )
+
+
+def _open(customer, *, purpose, **answers):
+    """The customer's open application, else a new one for this purpose."""
     existing = Application.open_for(customer)
     if existing:
         return existing
     try:
         with db.database.atomic():
-            application = Application.create(
-                customer=customer,
-                purpose=Application.CHANGE_ACCOUNT,
-                step=3,
-                full_name=customer.name,
-                id_number=customer.id_number,
-                card_number=active.card_number,
-                region=active.region,
-            )
+            application = Application.create(customer=customer, purpose=purpose, **answers)
             audit.record(
                 "application.started",
                 actor=customer,
                 customer=customer,
                 subject=application.reference,
-                purpose=Application.CHANGE_ACCOUNT,
+                purpose=purpose,
             )
             return application
     except IntegrityError:
+        # A second tab or a double tap created one at the same moment: resume that one.
         return Application.open_for(customer)
 
 
