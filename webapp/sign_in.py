@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp import audit, clock
 from webapp.extensions import db
+from webapp.prepared import Prepared
 
 MAX_FAILURES = 5
 LOCK_FOR = datetime.timedelta(minutes=15)
@@ -75,9 +76,16 @@ def rotate_session_token(user):
     user.session_token = token
 
 
+_by_id = {}
+
+
 def session_user(model, number, token):
     """The user whose current session token this is, else None."""
-    user = model.get_or_none(model.id == int(number))
+    query = _by_id.get(model)
+    if query is None:
+        # Every signed-in request asks this: the query is compiled once per model.
+        query = _by_id[model] = Prepared(lambda id_: model.select().where(model.id == id_))
+    user = query.first(int(number))
     if user is None or not token or not hmac.compare_digest(user.session_token, token):
         return None
     return user

@@ -7,6 +7,7 @@ from peewee import JOIN, SQL, CharField, DateTimeField, ForeignKeyField, Integer
 from webapp import clock, pii
 from webapp.models.base import BaseModel
 from webapp.models.customers import Account, Customer
+from webapp.prepared import Prepared
 
 # No 0/O, 1/I/L: references are read aloud to call-centre agents.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -65,17 +66,12 @@ class Application(BaseModel):
     @classmethod
     def open_for(cls, customer):
         """The customer's open application, or None."""
-        return (
-            cls.select()
-            .where(cls.customer == customer, cls.status.in_(OPEN_STATUSES))
-            .order_by(cls.id.desc())
-            .first()
-        )
+        return _open_application.first(cls.customer.db_value(customer))
 
     @classmethod
     def owned(cls, customer, reference):
         """The customer's application with this reference, or None (never another's)."""
-        return cls.get_or_none(cls.reference == reference, cls.customer == customer)
+        return _owned_application.first(reference, cls.customer.db_value(customer))
 
     @classmethod
     def history(cls, customer):
@@ -113,12 +109,7 @@ class Binding(BaseModel):
     @classmethod
     def active_for(cls, customer):
         """The customer's active binding with its account (pages show it: one query), or None."""
-        return (
-            cls.select(cls, Account)
-            .join(Account)
-            .where(cls.customer == customer, cls.status == cls.ACTIVE)
-            .first()
-        )
+        return _active_binding.first(cls.customer.db_value(customer))
 
     @classmethod
     def active_for_card(cls, card_number):
@@ -134,6 +125,32 @@ class Binding(BaseModel):
             .where(cls.customer == customer)
             .order_by(cls.id.desc())
         )
+
+
+# Asked on nearly every page a customer opens: compiled once (see webapp.prepared).
+_open_application = Prepared(
+    lambda customer: (
+        Application.select()
+        .where(Application.customer == customer, Application.status.in_(OPEN_STATUSES))
+        .order_by(Application.id.desc())
+        .limit(1)
+    )
+)
+_owned_application = Prepared(
+    lambda reference, customer: (
+        Application.select()
+        .where(Application.reference == reference, Application.customer == customer)
+        .limit(1)
+    )
+)
+_active_binding = Prepared(
+    lambda customer: (
+        Binding.select(Binding, Account)
+        .join(Account)
+        .where(Binding.customer == customer, Binding.status == Binding.ACTIVE)
+        .limit(1)
+    )
+)
 
 
 class SignatureRecord(BaseModel):

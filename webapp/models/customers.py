@@ -15,6 +15,7 @@ from peewee import (
 
 from webapp import clock, pii
 from webapp.models.base import BaseModel
+from webapp.prepared import Prepared
 
 
 class Customer(UserMixin, BaseModel):
@@ -88,6 +89,16 @@ class Account(BaseModel):
     def of(cls, customer):
         """The customer's accounts in a stable order."""
         return cls.select().where(cls.customer == customer).order_by(cls.id)
+
+    @classmethod
+    def listed_for(cls, customer):
+        """The customer's accounts in a stable order, as a list; the query pages ask most."""
+        return _accounts_of.all(cls.customer.db_value(customer))
+
+
+_accounts_of = Prepared(
+    lambda customer: Account.select().where(Account.customer == customer).order_by(Account.id)
+)
 
 
 class AuditEvent(BaseModel):

@@ -14,7 +14,7 @@ bp = Blueprint("banking", __name__)
 @login_required
 def dashboard():
     """The customer's accounts and their social security tile."""
-    accounts = list(Account.of(current_user.id))
+    accounts = Account.listed_for(current_user.id)
     return render_template(
         "banking/dashboard.html", accounts=accounts, status=binding.summary(current_user.id)
     )

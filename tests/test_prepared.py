@@ -1,0 +1,79 @@
+"""Prepared queries answer exactly as the Peewee queries they were compiled from."""
+
+import pytest
+
+from webapp.models import Account, Application, Binding, Customer
+from webapp.prepared import Prepared
+from webapp.registry.local import RegistryCard
+
+pytestmark = pytest.mark.database
+
+
+def _customer(username):
+    return Customer.get(Customer.username == username)
+
+
+def test_each_call_runs_with_its_own_arguments(db_conn):
+    by_username = Prepared(lambda name: Customer.select().where(Customer.username == name))
+    assert by_username.first("liu.yang").id == _customer("liu.yang").id
+    assert by_username.first("zhang.wei").id == _customer("zhang.wei").id
+    assert by_username.first("nobody") is None
+    assert by_username.all("nobody") == []
+
+
+def test_rows_come_back_as_models_with_decrypted_fields(db_conn):
+    liu = _customer("liu.yang")
+    by_id = Prepared(lambda id_: Customer.select().where(Customer.id == id_))
+    found = by_id.first(liu.id)
+    assert isinstance(found, Customer)
+    assert (found.name, found.id_number, found.session_token) == (
+        liu.name,
+        liu.id_number,
+        liu.session_token,
+    )
+
+
+def test_joined_rows_carry_the_joined_model(db_conn):
+    liu = _customer("liu.yang")
+    active = Binding.active_for(liu)
+    expected = (
+        Binding.select(Binding, Account)
+        .join(Account)
+        .where(Binding.customer == liu, Binding.status == Binding.ACTIVE)
+        .get()
+    )
+    assert active.id == expected.id
+    assert active.account.number == expected.account.number
+    assert active.card_number == expected.card_number
+    assert Binding.active_for(_customer("zhang.wei")) is None
+
+
+def test_model_arguments_and_ids_find_the_same_rows(db_conn):
+    liu = _customer("liu.yang")
+    assert [a.id for a in Account.listed_for(liu)] == [a.id for a in Account.of(liu)]
+    assert [a.id for a in Account.listed_for(liu.id)] == [a.id for a in Account.of(liu)]
+    assert len(Account.listed_for(liu)) == 2
+
+
+def test_an_application_is_found_only_for_its_own_customer(db_conn):
+    zhang = _customer("zhang.wei")
+    application = Application.create(customer=zhang, status="draft")
+    assert Application.owned(zhang, application.reference).id == application.id
+    assert Application.owned(_customer("liu.yang"), application.reference) is None
+    assert Application.open_for(zhang.id).id == application.id
+
+
+def test_field_conversions_are_the_callers(db_conn):
+    # A blind index is compared as stored: the caller converts the plain value first.
+    card = RegistryCard.select().first()
+    by_number = Prepared(
+        lambda index: RegistryCard.select().where(RegistryCard.number_index == index)
+    )
+    assert by_number.first(RegistryCard.number_index.db_value(card.number)).id == card.id
+    assert by_number.first(card.number) is None
+
+
+def test_a_call_with_the_wrong_number_of_arguments_is_refused(db_conn):
+    by_id = Prepared(lambda id_: Customer.select().where(Customer.id == id_))
+    with pytest.raises(TypeError):
+        by_id.first()
