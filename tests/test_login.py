@@ -79,4 +79,3 @@ def test_logging_in_elsewhere_ends_the_earlier_session(app, customer):
     assert log_in(other_device).status_code == 303
     assert other_device.get("/dashboard").status_code == 200
     assert customer.get("/dashboard").status_code == 302
-
