@@ -1,8 +1,10 @@
 """Two languages: picked from the browser, switchable, remembered; money per locale; a full catalog."""
 
+import html
+import re
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -11,9 +13,10 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from peewee import SqliteDatabase
 
-from tests.conftest import csrf_token, log_in, post_form
+from tests.conftest import log_in, post_form
 from webapp import create_app, i18n
 from webapp.i18n import format_money, select_locale
+from webapp.models import AuditEvent
 
 pytestmark = pytest.mark.database
 
@@ -29,10 +32,23 @@ def _guide(client, **headers):
 
 
 def _switch(client, lang, next_path="/", **headers):
-    token = csrf_token(client, "/")
-    return client.post(
-        "/language", data={"csrf_token": token, "lang": lang, "next": next_path}, headers=headers
-    )
+    return client.get("/language?" + urlencode({"lang": lang, "next": next_path}), headers=headers)
+
+
+def test_each_page_links_to_the_other_language_and_back_to_itself(customer):
+    page = customer.get("/dashboard?tab=1", headers={"Accept-Language": "en"})
+    links = re.findall(r'href="(/language\?[^"]+)"', page.get_data(as_text=True))
+    assert links == ["/language?lang=zh&amp;next=%2Fdashboard%3Ftab%3D1"]
+    response = customer.get(html.unescape(links[0]))
+    assert response.status_code == 303 and response.headers["Location"] == "/dashboard?tab=1"
+    assert "我的账户" in customer.get("/dashboard").get_data(as_text=True)
+
+
+def test_switching_language_stores_nothing_and_starts_no_session(client, db_conn):
+    events = AuditEvent.select().count()
+    response = _switch(client, "en")
+    assert [c.split("=")[0] for c in response.headers.getlist("Set-Cookie")] == ["lang"]
+    assert AuditEvent.select().count() == events
 
 
 def test_chinese_browser_gets_chinese(client):
@@ -94,8 +110,16 @@ def test_unknown_language_is_refused(client):
 
 @pytest.mark.parametrize(
     "target",
-    ["//evil.example", "https://evil.example", "https://evil.example/dashboard", "///evil.example",
-     "http:evil.example", "javascript:alert(1)", "/\\evil.example", "\\\\evil.example"],
+    [
+        "//evil.example",
+        "https://evil.example",
+        "https://evil.example/dashboard",
+        "///evil.example",
+        "http:evil.example",
+        "javascript:alert(1)",
+        "/\\evil.example",
+        "\\\\evil.example",
+    ],
 )
 def test_language_switch_never_redirects_to_another_site(client, target):
     location = _switch(client, "en", next_path=target).headers["Location"]
@@ -119,8 +143,10 @@ def test_login_never_redirects_to_another_site(client, target):
 
 def test_login_returns_to_a_local_next_page(client):
     response = post_form(
-        client, "/login?next=/dashboard%3Ffrom%3Dguide",
-        {"username": "zhang.wei", "password": "Demo-2026"}, source="/login",
+        client,
+        "/login?next=/dashboard%3Ffrom%3Dguide",
+        {"username": "zhang.wei", "password": "Demo-2026"},
+        source="/login",
     )
     assert response.headers["Location"] == "/dashboard?from=guide"
 
@@ -133,8 +159,14 @@ def bare_app():
 
 @pytest.mark.parametrize(
     "accept, locale",
-    [("zh-TW", "zh_Hans_CN"), ("en-GB", "en"), ("zh-Hans-CN", "zh_Hans_CN"),
-     ("ja, en;q=0.5", "en"), ("en;q=0.9, zh;q=1", "zh_Hans_CN"), ("*", "zh_Hans_CN")],
+    [
+        ("zh-TW", "zh_Hans_CN"),
+        ("en-GB", "en"),
+        ("zh-Hans-CN", "zh_Hans_CN"),
+        ("ja, en;q=0.5", "en"),
+        ("en;q=0.9, zh;q=1", "zh_Hans_CN"),
+        ("*", "zh_Hans_CN"),
+    ],
 )
 def test_accept_language_preferences_pick_the_closest_language(bare_app, accept, locale):
     with bare_app.test_request_context("/", headers={"Accept-Language": accept}):
@@ -144,8 +176,13 @@ def test_accept_language_preferences_pick_the_closest_language(bare_app, accept,
 @pytest.mark.parametrize("language", ["en-US", "zh-CN"])
 @pytest.mark.parametrize(
     "fen, shown",
-    [(123456, "¥1,234.56"), (0, "¥0.00"), (5, "¥0.05"), (100_000_000, "¥1,000,000.00"),
-     (-123456, "-¥1,234.56")],
+    [
+        (123456, "¥1,234.56"),
+        (0, "¥0.00"),
+        (5, "¥0.05"),
+        (100_000_000, "¥1,000,000.00"),
+        (-123456, "-¥1,234.56"),
+    ],
 )
 def test_money_is_shown_in_yuan_with_grouping_in_both_languages(bare_app, language, fen, shown):
     with bare_app.test_request_context("/", headers={"Accept-Language": language}):
@@ -184,8 +221,7 @@ def test_every_catalog_entry_has_a_checked_chinese_translation():
 
 def test_translations_keep_the_placeholders_of_their_source():
     problems = [
-        f"{message.id!r}: {'; '.join(map(str, errors))}"
-        for message, errors in _catalog().check()
+        f"{message.id!r}: {'; '.join(map(str, errors))}" for message, errors in _catalog().check()
     ]
     assert not problems, problems
 
@@ -211,10 +247,14 @@ def test_extraction_finds_the_strings_of_code_and_templates():
 
 
 def test_every_string_in_code_and_templates_is_in_the_catalog():
-    in_catalog = {message.id if isinstance(message.id, str) else message.id[0]
-                  for message in _catalog() if message.id}
-    missing = {msgid: where for msgid, where in _extracted_msgids().items()
-               if msgid not in in_catalog}
+    in_catalog = {
+        message.id if isinstance(message.id, str) else message.id[0]
+        for message in _catalog()
+        if message.id
+    }
+    missing = {
+        msgid: where for msgid, where in _extracted_msgids().items() if msgid not in in_catalog
+    }
     assert not missing, (
         f"{len(missing)} strings are not in {CATALOG.name} (run `make messages`, then translate): "
         + "".join(f"\n  {where}: {msgid!r}" for msgid, where in sorted(missing.items()))

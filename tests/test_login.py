@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.conftest import log_in, post_form
+from tests.conftest import csrf_token, log_in, post_form
+from webapp import demo
 from webapp.models import AuditEvent, Customer
 
 pytestmark = pytest.mark.database
@@ -57,6 +58,34 @@ def test_idle_customer_is_logged_out_after_ten_minutes(customer, frozen):
     assert response.status_code == 302
     page = customer.get(response.headers["Location"], headers={"Accept-Language": "en"})
     assert "inactive" in page.get_data(as_text=True)
+
+
+def test_activity_is_recorded_at_most_every_fifteen_seconds(customer, frozen):
+    assert customer.get("/dashboard").status_code == 200  # the first page also makes its token
+    frozen.advance(seconds=10)
+    soon = customer.get("/dashboard")
+    assert soon.status_code == 200 and "Set-Cookie" not in soon.headers
+    frozen.advance(seconds=10)
+    later = customer.get("/dashboard")
+    assert later.status_code == 200 and "ssb_session=" in later.headers["Set-Cookie"]
+    # Ten minutes after the activity last recorded (not after the login) the session ends.
+    frozen.advance(minutes=9, seconds=59)
+    assert customer.get("/dashboard").status_code == 200
+    frozen.advance(minutes=10, seconds=1)
+    assert customer.get("/dashboard").status_code == 302
+
+
+def test_every_visitor_gets_their_own_token_on_the_login_page(app):
+    first, second = app.test_client(), app.test_client()
+    first_token, second_token = csrf_token(first, "/login"), csrf_token(second, "/login")
+    assert first_token != second_token
+    assert first_token not in second.get("/login").get_data(as_text=True)
+    answer = second.post(
+        "/login",
+        data={"csrf_token": second_token, "username": "zhang.wei", "password": demo.PASSWORD},
+    )
+    assert answer.status_code == 303 and second.get("/dashboard").status_code == 200
+    assert first.get("/dashboard").status_code == 302
 
 
 def test_login_without_csrf_token_is_refused(client):

@@ -5,12 +5,14 @@ import hashlib
 import os
 
 from flask import Flask, current_app, g, request, session
-from flask_babel import format_datetime, format_time, get_locale, get_translations
+from flask.globals import _cv_request
+from flask_babel import format_datetime, format_time, get_translations
 from flask_login import current_user, logout_user
 from markupsafe import Markup
 
 from webapp import clock, config, database, i18n, logs, pii, sign_in
 from webapp.extensions import babel, csrf, db, htmx, limiter, login
+from webapp.sessions import CookieSessions
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -18,11 +20,68 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+# A signed-in request records the time it was seen at most this often: the idle timeout is
+# counted from the last record, so a session may end up to this much early, never late.
+SEEN_EVERY_SECONDS = 15
+
+
+class App(Flask):
+    """Flask, remembering the URLs it builds for endpoints without values and for static files.
+
+    A URL rule never changes while the app runs, yet building a URL walks the rule again; a
+    page links to the same few fixed places (the guide, log out, its CSS and scripts).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._fixed_urls = {}
+        self._sync = {}
+
+    def ensure_sync(self, func):
+        """Flask's, remembered per function: it asks `inspect` anew for every hook of every
+        request whether the function is a coroutine."""
+        synced = self._sync.get(func)
+        if synced is None:
+            synced = self._sync[func] = super().ensure_sync(func)
+        return synced
+
+    def url_for(
+        self, endpoint, *, _anchor=None, _method=None, _scheme=None, _external=None, **values
+    ):
+        request_context = _cv_request.get(None)
+        fixed = (
+            request_context is not None
+            and not (_anchor or _method or _scheme or _external)
+            and endpoint[0] != "."
+            and (not values or (endpoint == "static" and values.keys() == {"filename"}))
+            and self.config["APP_ENV"] != "development"  # static files change as one works
+        )
+        if not fixed:
+            return super().url_for(
+                endpoint,
+                _anchor=_anchor,
+                _method=_method,
+                _scheme=_scheme,
+                _external=_external,
+                **values,
+            )
+        key = (request_context.request.script_root, endpoint, values.get("filename"))
+        url = self._fixed_urls.get(key)
+        if url is None:
+            url = self._fixed_urls[key] = super().url_for(endpoint, **values)
+        return url
 
 
 def create_app(test_config=None):
     """Build the app: environment settings, then the test overrides, then extensions."""
-    app = Flask(
+    app = App(
         __name__,
         instance_path=os.path.join(ROOT, "instance"),
         template_folder=os.path.join(ROOT, "templates"),
@@ -33,6 +92,7 @@ def create_app(test_config=None):
         app.config.update(test_config)
     config.refuse_unsafe(app.config)
     app.config["SESSION_COOKIE_SECURE"] = app.config["APP_ENV"] == "production"
+    app.session_interface = CookieSessions()
 
     pii.configure(app.config["PII_KEY"])
     logs.configure(app)
@@ -90,7 +150,8 @@ def create_app(test_config=None):
     app.jinja_env.filters["clock"] = lambda value: format_time(value, "short") if value else ""
     app.jinja_env.filters["mask_id"] = pii.mask_id_number
     app.jinja_env.filters["mask_tail"] = pii.mask_tail
-    app.jinja_env.globals["current_language"] = lambda: str(get_locale()).split("_")[0]
+    app.jinja_env.globals["current_language"] = i18n.current_language
+    app.jinja_env.globals["language_url"] = public.language_url
     return app
 
 
@@ -160,18 +221,17 @@ def _begin_request():
         session.clear()
         session["timed_out"] = True
         return None
-    session["seen"] = now
+    if now - seen >= SEEN_EVERY_SECONDS:
+        session["seen"] = now
     return None
 
 
 def _secure_headers(response):
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Request-Id"] = getattr(g, "request_id", "")
+    headers = response.headers
+    headers.extend(SECURITY_HEADERS)
+    headers["X-Request-Id"] = getattr(g, "request_id", "")
     if current_app.config["APP_ENV"] != "development":
-        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        headers.add(*HSTS)
     if request.endpoint == "static" and request.args.get("v"):
         # The URL names the file's version (see _version_static_urls): it never changes.
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"

@@ -23,9 +23,31 @@ class Database(FlaskDB):
         self.database.connect(reuse_if_open=True)
 
 
+class RouteLimiter(Limiter):
+    """Flask-Limiter for limits declared on routes only (the login forms).
+
+    The extension also checks application-wide and default limits before every request; this
+    app declares none, and a decorated route is checked by its decorator, so that per-request
+    check is left out.
+    """
+
+    def init_app(self, app):
+        super().init_app(app)
+        hooks = app.before_request_funcs.get(None, [])
+        if self._check_request_limit in hooks:
+            hooks.remove(self._check_request_limit)
+        if not self._headers_enabled:
+            # Rate-limit headers are off: the hook that would add them does nothing.
+            app.after_request_funcs[None] = [
+                hook
+                for hook in app.after_request_funcs.get(None, [])
+                if getattr(hook, "func", None) is not Limiter._Limiter__inject_headers
+            ]
+
+
 db = Database()
 login = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = Htmx()
-limiter = Limiter(key_func=client_ip)
+limiter = RouteLimiter(key_func=client_ip)

@@ -1,11 +1,14 @@
 """Languages: which one a request gets, and money formatted for it."""
 
+import functools
 from decimal import Decimal
 
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 # Short code shown and remembered -> Babel locale used for messages, dates and numbers.
 LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
@@ -23,8 +26,28 @@ def select_locale():
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return LANGUAGES[chosen]
-    best = request.accept_languages.best_match(list(LANGUAGES), default="zh")
-    return LANGUAGES[best]
+    return _best_match(request.headers.get("Accept-Language", ""))
+
+
+@functools.lru_cache(maxsize=256)
+def _best_match(accept_language):
+    """The locale for an Accept-Language header: browsers send a handful of distinct ones."""
+    accepted = parse_accept_header(accept_language, LanguageAccept)
+    return LANGUAGES[accepted.best_match(list(LANGUAGES), default="zh")]
+
+
+def page_locale():
+    """The locale in force, as get_locale() answers, read straight from Flask-Babel's request
+    state once the locale is settled (pages ask for it for every amount and date)."""
+    state = g.get("_flask_babel") if g else None
+    locale = getattr(state, "babel_locale", None)
+    return locale if locale is not None else get_locale()
+
+
+def current_language():
+    """ "zh" or "en": the short code of the page's language."""
+    locale = page_locale()
+    return "zh" if locale is not None and locale.language == "zh" else "en"
 
 
 MONEY_PATTERN = "#,##0.00"
@@ -64,7 +87,7 @@ def format_money(fen):
     are grouped with integer arithmetic; the output is Babel's, byte for byte.
     """
     sign = "-" if fen < 0 else ""
-    locale = get_locale()
+    locale = page_locale()
     symbols = _symbols_for(locale) if locale is not None and type(fen) is int else None
     if symbols is None:
         return f"{sign}¥{_babel_money(abs(fen), locale)}"

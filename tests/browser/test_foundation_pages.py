@@ -10,8 +10,12 @@ pytestmark = pytest.mark.browser
 
 TEXTS = {
     "en-US": {
-        "guide": ["Bind your social security card to online banking", "What you need",
-                  "Legal basis", "Log in to start"],
+        "guide": [
+            "Bind your social security card to online banking",
+            "What you need",
+            "Legal basis",
+            "Log in to start",
+        ],
         "login": ["Log in to online banking", "Username", "Password"],
         "dashboard": ["Hello, 张*", "My accounts", "Social security card", "****2345"],
         "switch_to": "中文",
@@ -167,12 +171,12 @@ def test_header_button_switches_the_language_and_it_stays(open_page, locale, jav
     page = open_page(locale=locale, javascript=javascript)
     other = "zh-CN" if locale == "en-US" else "en-US"
     page.goto("/login")
-    page.get_by_role("button", name=TEXTS[locale]["switch_to"]).click()
+    page.get_by_role("link", name=TEXTS[locale]["switch_to"]).click()
     page.wait_for_url(re.compile(r"/login\??$"))
     _check_texts(page, TEXTS[other]["login"])
     page.goto("/")
     _check_texts(page, TEXTS[other]["guide"])
-    page.get_by_role("button", name=TEXTS[other]["switch_to"]).click()
+    page.get_by_role("link", name=TEXTS[other]["switch_to"]).click()
     page.wait_for_url(re.compile(r"/\??$"))
     _check_texts(page, TEXTS[locale]["guide"])
     assert not page.problems, page.problems

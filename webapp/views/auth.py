@@ -10,13 +10,17 @@ from webapp.extensions import limiter
 from webapp.extensions import login as login_manager
 from webapp.forms import LoginForm
 from webapp.models import Agent, Customer
-from webapp.views.navigation import safe_next
+from webapp.views.navigation import render_with_token, safe_next
 
 bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Log in to continue.")
 login_manager.login_message_category = "info"
+# A session is tied to the user's session token, which changes at every login, logout and time
+# out (sign_in.rotate_session_token). Flask-Login's own protection would only mark a session
+# "not fresh", which nothing here looks at, after hashing the client's address every request.
+login_manager.session_protection = None
 
 
 @login_manager.user_loader
@@ -33,14 +37,21 @@ def _login_limit():
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@bp.get("/login")
 def login():
-    """Show the login form; on success start a fresh session and go to the dashboard."""
+    """Show the login form (or the dashboard to a customer already signed in)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("banking.dashboard"))
+    return _login_page(LoginForm())
+
+
+@bp.post("/login")
+@limiter.limit(_login_limit)
+def submit_login():
+    """Check the credentials; on success start a fresh session and go to the dashboard."""
     if current_user.is_authenticated:
         return redirect(url_for("banking.dashboard"))
     form = LoginForm()
-    error = None
     if form.validate_on_submit():
         customer = sign_in.authenticate(Customer, form.username.data, form.password.data)
         if customer is not None:
@@ -51,8 +62,15 @@ def login():
             "too many attempts. Check them and try again later, or call %(hotline)s.",
             hotline=current_app.config["BANK_HOTLINE"],
         )
+        return _login_page(form, error)
+    return _login_page(form)
+
+
+def _login_page(form, error=None):
     timed_out = session.pop("timed_out", False)
-    return render_template("auth/login.html", form=form, error=error, timed_out=timed_out)
+    if error or timed_out or form.errors or request.query_string or "_flashes" in session:
+        return render_template("auth/login.html", form=form, error=error, timed_out=timed_out)
+    return render_with_token("auth/login.html", form=form)
 
 
 def start_session(user):

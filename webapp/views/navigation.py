@@ -2,7 +2,10 @@
 
 from urllib.parse import urlsplit
 
-from flask import make_response, render_template, request
+from flask import current_app, make_response, render_template, request
+from flask_wtf.csrf import generate_csrf
+
+from webapp.i18n import current_language
 
 
 def safe_next(target, default="/"):
@@ -34,3 +37,24 @@ def render_page(page, fragment, **context):
     response = make_response(render_template(fragment, **context))
     response.headers["HX-Push-Url"] = request.full_path.rstrip("?")
     return response
+
+
+# template, language -> (the token it was rendered with, the page)
+_token_pages = {}
+
+
+def render_with_token(template, **context):
+    """A page that is the same for every visitor but for their CSRF token (a login form with
+    nothing to report): rendered once per language, then given each visitor's own token.
+
+    The token is long and random, so it appears in the page only where the page put it.
+    """
+    token = generate_csrf()
+    key = (template, current_language())
+    kept = _token_pages.get(key)
+    if kept is not None:
+        return kept[1].replace(kept[0], token)
+    page = render_template(template, **context)
+    if token in page and not current_app.debug:
+        _token_pages[key] = (token, page)
+    return page

@@ -1,41 +1,73 @@
 """The public guide, language choice, and the health check."""
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
-from flask_babel import get_locale
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 from markupsafe import Markup
 from peewee import PeeweeException
 
 from webapp.extensions import db
-from webapp.i18n import COOKIE, LANGUAGES
+from webapp.i18n import COOKIE, LANGUAGES, current_language
 from webapp.views.navigation import safe_next
 
 bp = Blueprint("public", __name__)
 
 
-# The guide's content per language, rendered once: it is the busiest page and has nothing
-# personal in it (the page around it still carries each visitor's CSRF token and header).
+# The guide per language, rendered once: it is the busiest page and has nothing personal in
+# it. A visitor who is not signed in gets the whole page as it was first rendered (it holds no
+# token and no session: see language()); a signed-in customer gets the content inside a page
+# with their own header and Log out form.
 _guide_bodies = {}
+_guide_pages = {}
 
 
 @bp.get("/")
 def guide():
     """The guide to binding a social security card: what, what to prepare, steps, law, FAQ."""
-    language = str(get_locale())
+    language = current_language()
+    keep = not current_app.debug
+    whole_page = keep and not current_user.is_authenticated and not request.query_string
+    if whole_page and language in _guide_pages:
+        return _guide_pages[language]
     body = _guide_bodies.get(language)
     if body is None:
         body = Markup(render_template("public/_guide_body.html"))  # noqa: S704 (autoescaped)
-        if not current_app.debug:
+        if keep:
             _guide_bodies[language] = body
-    return render_template("public/guide.html", body=body)
+    page = render_template("public/guide.html", body=body)
+    if whole_page:
+        _guide_pages[language] = page
+    return page
 
 
-@bp.post("/language")
+def language_url(code):
+    """The link that switches to a language and comes back to this page."""
+    here = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    return url_for("public.language") + "?" + urlencode({"lang": code, "next": here})
+
+
+@bp.get("/language")
 def language():
-    """Remember the chosen language for a year and go back where the customer was."""
-    chosen = request.form.get("lang")
+    """Remember the chosen language for a year and go back where the visitor was.
+
+    A link, not a form: the choice is this browser's display preference, kept in its own
+    cookie. It changes nothing the service stores, so it needs no session and no CSRF token,
+    and pages for visitors who are not signed in are served without starting a session.
+    """
+    chosen = request.args.get("lang")
     if chosen not in LANGUAGES:
         abort(400)
-    response = redirect(safe_next(request.form.get("next")), code=303)
+    response = redirect(safe_next(request.args.get("next")), code=303)
     response.set_cookie(
         COOKIE,
         chosen,
