@@ -3,9 +3,16 @@
 Values are encrypted with Fernet (AES-128-CBC + HMAC-SHA256). Exact-match lookups go through a
 keyed HMAC of the normalised value (the blind index), so no table is ever decrypted to search it.
 Both keys are derived from one configured secret with HKDF, each for its own purpose.
+
+A process remembers the plaintext of the last few thousand values it decrypted: every request
+reads the same rows again (the signed-in customer, their accounts and binding), and a Fernet
+decryption costs more than the query that fetched it. The cache holds nothing an attacker
+with the process's memory could not decrypt anyway (the key is there too); it is emptied
+whenever the key changes, and a value that fails authentication is never remembered.
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import unicodedata
@@ -14,6 +21,9 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from peewee import CharField, TextField
+
+# Decrypted values a process keeps, most recently used first (see the module's docstring).
+DECRYPTED_KEPT = 4096
 
 
 class _Keyring:
@@ -24,6 +34,7 @@ class _Keyring:
 
     def configure(self, secret):
         """Derive the encryption and index keys from the configured secret."""
+        _plaintext.cache_clear()
         material = secret.encode()
         self.fernet = Fernet(base64.urlsafe_b64encode(_derive(material, b"ssb-encryption")))
         self.index_key = _derive(material, b"ssb-blind-index")
@@ -55,9 +66,14 @@ def encrypt(value):
 def decrypt(token):
     """Decrypt a stored value; a value that fails authentication raises ValueError."""
     try:
-        return keyring.fernet.decrypt(token.encode()).decode()
+        return _plaintext(token)
     except InvalidToken as exc:
         raise ValueError("personal data failed authentication") from exc
+
+
+@functools.lru_cache(maxsize=DECRYPTED_KEPT)
+def _plaintext(token):
+    return keyring.fernet.decrypt(token.encode()).decode()
 
 
 def blind_index(kind, value):
