@@ -146,6 +146,18 @@ def test_reading_public_pages_starts_no_session(client):
     assert client.get_cookie("ssb_session") is None
 
 
+def test_a_sessions_signed_token_is_reused_and_a_new_login_gets_another(client):
+    log_in(client)
+    first, again = csrf_token(client, "/dashboard"), csrf_token(client, "/binding")
+    assert first == again
+    client.post("/logout", data={"csrf_token": first})
+    log_in(client)
+    fresh = csrf_token(client, "/dashboard")
+    assert fresh != first
+    assert client.post("/logout", data={"csrf_token": first}).status_code == 400
+    assert client.post("/logout", data={"csrf_token": fresh}).status_code == 303
+
+
 def test_csrf_token_from_another_session_is_refused(app, client):
     stranger = app.test_client()
     token = csrf_token(stranger, "/login")

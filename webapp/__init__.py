@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from webapp import clock, config, database, i18n, logs, pii, sign_in
 from webapp.extensions import babel, csrf, db, htmx, limiter, login
-from webapp.sessions import CookieSessions
+from webapp.sessions import CookieSessions, reuse_csrf_token
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -223,6 +223,7 @@ def _begin_request():
         return None
     if now - seen >= SEEN_EVERY_SECONDS:
         session["seen"] = now
+    reuse_csrf_token()
     return None
 
 

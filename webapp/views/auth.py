@@ -1,6 +1,6 @@
 """Customer login and logout."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -79,6 +79,7 @@ def start_session(user):
     The user's session token changes, so any earlier copy of a session cookie stops working.
     """
     session.clear()
+    g.pop("csrf_token", None)  # signed from the old session's token: a page now needs a new one
     sign_in.rotate_session_token(user)
     login_user(user)
     now = clock.now().timestamp()
