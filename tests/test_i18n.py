@@ -284,3 +284,14 @@ def test_money_fast_path_is_byte_identical_to_babel(bare_app, language, locale):
             assert format_money(fen) == f"{sign}¥{amount}", fen
     # The fast path served these amounts: Babel was only asked for the locale's symbols.
     assert i18n._money_symbols[locale] == (",", ".")
+
+
+def test_templates_translate_and_escape_the_values_they_fill_in(app):
+    page = app.jinja_env.from_string(
+        "{{ _('Hello, %(name)s', name=who) }}|{{ ngettext('%(num)d lookup', '%(num)d lookups', 2) }}"
+        "|{{ _('100%% sure') }}"
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert page.render(who="<b>王</b>") == "您好，&lt;b&gt;王&lt;/b&gt;|共 2 次查询|100% sure"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert page.render(who="Li") == "Hello, Li|2 lookups|100% sure"

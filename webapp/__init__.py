@@ -5,7 +5,7 @@ import hashlib
 import os
 
 from flask import Flask, current_app, g, request, session
-from flask.globals import _cv_request
+from flask.globals import _cv_app, _cv_request
 from flask_babel import format_datetime, format_time, get_translations
 from flask_login import current_user, logout_user
 from markupsafe import Markup
@@ -164,7 +164,8 @@ def _present(extra=None, **attributes):
 def _translations():
     """The request's translations, found once per locale in force: Flask-Babel seeks them anew
     for every string, which on a page of ~50 strings costs more than the rest of its rendering."""
-    state = g.get("_flask_babel") if g else None
+    app_context = _cv_app.get(None)
+    state = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
     cached = getattr(state, "page_translations", None)
     # force_locale() swaps the locale object, so a pair cached for another locale is refused.
     if cached is not None and cached[0] is getattr(state, "babel_locale", None):
@@ -177,7 +178,12 @@ def _translations():
 
 
 def _install_request_gettext(app):
-    """Templates translate through the request's cached translations."""
+    """Templates translate through the request's cached translations.
+
+    `_`, `gettext` and `ngettext` are plain functions with Jinja's "newstyle" meaning (the
+    translation is marked safe and always %-formatted, its values escaped): Jinja's own route
+    to them passes through three context-inspecting calls for every string on the page.
+    """
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
@@ -185,6 +191,17 @@ def _install_request_gettext(app):
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(_=_page_gettext, gettext=_page_gettext, ngettext=_page_ngettext)
+
+
+def _page_gettext(string, /, **variables):
+    # The catalog's text is the app's own, as Jinja treats it; the values are escaped by %.
+    return Markup(_translations().ugettext(string)) % variables  # noqa: S704
+
+
+def _page_ngettext(singular, plural, num, /, **variables):
+    variables.setdefault("num", num)
+    return Markup(_translations().ungettext(singular, plural, num)) % variables  # noqa: S704
 
 
 _static_digests = {}
