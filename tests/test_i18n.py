@@ -1,5 +1,6 @@
 """Two languages: picked from the browser, switchable, remembered; money per locale; a full catalog."""
 
+import datetime
 import html
 import re
 from decimal import Decimal
@@ -295,3 +296,14 @@ def test_templates_translate_and_escape_the_values_they_fill_in(app):
         assert page.render(who="<b>王</b>") == "您好，&lt;b&gt;王&lt;/b&gt;|共 2 次查询|100% sure"
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert page.render(who="Li") == "Hello, Li|2 lookups|100% sure"
+
+
+def test_a_moment_is_written_in_each_pages_language_and_china_time(app):
+    moment = datetime.datetime(2026, 5, 1, 10, 30)  # UTC
+    when = app.jinja_env.filters["when"]
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert when(moment) == "May 1, 2026, 6:30:00\u202fPM"
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert when(moment) == "2026年5月1日 18:30:00"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert when(moment).startswith("May 1, 2026")

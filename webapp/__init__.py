@@ -6,7 +6,7 @@ import os
 
 from flask import Flask, current_app, g, request, session
 from flask.globals import _cv_app, _cv_request
-from flask_babel import format_datetime, format_time, get_translations
+from flask_babel import get_translations
 from flask_login import current_user, logout_user
 from markupsafe import Markup
 
@@ -139,7 +139,7 @@ def create_app(test_config=None):
     app.after_request(_secure_headers)
     app.url_defaults(_version_static_urls)
     app.jinja_env.filters["money"] = i18n.format_money
-    app.jinja_env.filters["when"] = lambda value: format_datetime(value, "medium") if value else ""
+    app.jinja_env.filters["when"] = i18n.format_when
     app.jinja_env.globals["present"] = _present
     app.jinja_env.globals["seconds_span"] = lambda n: Markup('<span data-seconds="">%d</span>') % n
     app.jinja_env.globals["account_kind_label"] = i18n.account_kind_label
@@ -147,7 +147,7 @@ def create_app(test_config=None):
     app.jinja_env.globals["ineligibility_label"] = i18n.ineligibility_label
     app.jinja_env.globals["application_status_label"] = i18n.application_status_label
     app.jinja_env.globals["region_label"] = i18n.region_label
-    app.jinja_env.filters["clock"] = lambda value: format_time(value, "short") if value else ""
+    app.jinja_env.filters["clock"] = i18n.format_clock
     app.jinja_env.filters["mask_id"] = pii.mask_id_number
     app.jinja_env.filters["mask_tail"] = pii.mask_tail
     app.jinja_env.globals["current_language"] = i18n.current_language
