@@ -1,16 +1,90 @@
-"""Forms of the agent console: search, the reason for an action, the access-log filter."""
+"""Forms of the agent console: search, the reason for an action, the access-log filter.
 
+The search box and the reason list are drawn on every console search, so their fields render
+through lean widgets: the same HTML as WTForms' own widgets write, without their generic
+formatting machinery, and the reason list's options are written once per language.
+"""
+
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from markupsafe import Markup, escape
+from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import Select, TextInput
+from wtforms.widgets.core import clean_key
 
 from webapp import agent_actions
 from webapp.agent_timeline import REASONS
 
+REASON_CHOICES = [SelectChoice("", _l("Choose a reason"))] + [
+    SelectChoice(code, label) for code, label in REASONS.items()
+]
 
-def _reason_choices(blank):
-    return [("", blank)] + [(code, label) for code, label in REASONS.items()]
+
+def _attributes(attributes):
+    """HTML attributes exactly as WTForms writes them: sorted, True bare, False left out."""
+    written = []
+    for name, value in sorted(attributes.items()):
+        if value is True:
+            written.append(clean_key(name))
+        elif value is not False:
+            value = str(escape(value)).replace('"', "&quot;")
+            written.append(f'{clean_key(name)}="{value}"')
+    return " ".join(written)
+
+
+def _add_validation_attributes(widget, field, attributes):
+    """The attributes a field's validators imply (maxlength...), as WTForms' widgets add them."""
+    for name, value in vars(field.flags).items():
+        if name in widget.validation_attrs and name not in attributes:
+            attributes[name] = value() if callable(value) else value
+
+
+class LeanTextInput(TextInput):
+    """A text input, written as TextInput writes it."""
+
+    def __call__(self, field, **attributes):
+        attributes.setdefault("id", field.id)
+        attributes.setdefault("type", self.input_type)
+        if "value" not in attributes:
+            attributes["value"] = field._value()
+        _add_validation_attributes(self, field, attributes)
+        attributes["name"] = field.name
+        return Markup(f"<input {_attributes(attributes)}>")  # noqa: S704 (values escaped)
+
+
+class ReasonSelect(Select):
+    """The list of reasons, written as Select writes it.
+
+    Its options differ only by language and by which one is selected: each variant is written
+    once and kept.
+    """
+
+    _options = {}
+
+    def __call__(self, field, **attributes):
+        attributes.setdefault("id", field.id)
+        _add_validation_attributes(self, field, attributes)
+        attributes["name"] = field.name
+        selected = field.data if field.data == "" or field.data in REASONS else None
+        key = (str(get_locale()), selected)
+        options = self._options.get(key)
+        if options is None:
+            options = self._options[key] = "".join(
+                self.render_option(choice) for choice in field._iter_choices_normalized()
+            )
+        html = f"<select {_attributes(attributes)}>{options}</select>"
+        return Markup(html)  # noqa: S704 (values and labels escaped)
+
+
+class ReasonField(SelectField):
+    """Why an agent looks someone up or acts: a blank choice, then REASONS."""
+
+    widget = ReasonSelect()
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label, choices=REASON_CHOICES, validate_choice=False, **kwargs)
 
 
 class SearchForm(FlaskForm):
@@ -19,16 +93,14 @@ class SearchForm(FlaskForm):
     query = StringField(
         _l("Application reference, ID number, mobile number or card number"),
         validators=[Length(max=60, message=_l("That is too long to be an identifier"))],
+        widget=LeanTextInput(),
     )
-    reason = SelectField(_l("Reason for looking up"), validate_choice=False)
+    reason = ReasonField(_l("Reason for looking up"))
     note = StringField(
         _l("Details"),
         validators=[Length(max=agent_actions.NOTE_LENGTH)],
+        widget=LeanTextInput(),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.reason.choices = _reason_choices(_l("Choose a reason"))
 
     def validate_reason(self, field):
         if field.data and field.data not in REASONS:
@@ -47,16 +119,14 @@ class SearchForm(FlaskForm):
 class ReasonForm(FlaskForm):
     """The reason an agent gives for an action, with optional details."""
 
-    reason = SelectField(
-        _l("Reason"),
-        validators=[InputRequired(_l("Choose the reason for this action"))],
-        validate_choice=False,
+    reason = ReasonField(
+        _l("Reason"), validators=[InputRequired(_l("Choose the reason for this action"))]
     )
-    note = StringField(_l("Details"), validators=[Length(max=agent_actions.NOTE_LENGTH)])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.reason.choices = _reason_choices(_l("Choose a reason"))
+    note = StringField(
+        _l("Details"),
+        validators=[Length(max=agent_actions.NOTE_LENGTH)],
+        widget=LeanTextInput(),
+    )
 
     def validate_reason(self, field):
         if field.data not in REASONS:

@@ -6,6 +6,7 @@ index (pii.BlindIndexField), and the registry is asked through its adapter.
 
 import re
 from dataclasses import dataclass, field
+from functools import reduce
 
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Value
@@ -13,6 +14,7 @@ from peewee import JOIN, Value
 from webapp import identifiers, pii, registry
 from webapp.models import Account, Application, Binding, Customer
 from webapp.models.binding import OPEN_STATUSES
+from webapp.prepared import Prepared
 
 REFERENCE = re.compile(r"SSB-[A-Z0-9]{8}")
 MOBILE = re.compile(r"\+.*|1[0-9]{10}|861[0-9]{10}")
@@ -26,6 +28,20 @@ MASKS = {
     "id_number": pii.mask_id_number,
     "mobile": pii.mask_mobile,
     "card_number": pii.mask_tail,
+}
+# What a result says it was found by: a kind of identifier, and the places it was found in.
+KIND_LABELS = {
+    "reference": _l("application reference"),
+    "id_number": _l("ID number"),
+    "mobile": _l("mobile number"),
+    "card_number": _l("card number"),
+}
+SOURCE_LABELS = {
+    "customer": _l("the bank's ID record"),
+    "application": _l("an application"),
+    "binding": _l("a binding"),
+    "account": _l("an account's reserved mobile"),
+    "registry": _l("the registry's card holder"),
 }
 
 
@@ -43,6 +59,10 @@ class Identifier:
     @property
     def needs_reason(self):
         return self.kind in NEEDS_REASON
+
+    @property
+    def label(self):
+        return KIND_LABELS[self.kind]
 
 
 def recognise(text, card_pattern):
@@ -89,105 +109,150 @@ class Match:
 
     customer: Customer
     found_by: set = field(default_factory=set)
-    open_application: Application | None = None
-    active_binding: Binding | None = None
     latest_reference: str = ""
+    open_reference: str = ""  # the open application, if any, and its status
+    open_status: str = ""
+    bound_account: str | None = None  # the account the card is bound to, masked
+
+    @property
+    def found_by_labels(self):
+        """Where the customer was found, in words, always in the same order."""
+        return [SOURCE_LABELS[source] for source in sorted(self.found_by)]
 
 
 def find(identifier):
     """The customers an identifier leads to (at most MAX_RESULTS), in a stable order."""
-    sources = {}
-    for customer_id, source in _lookups(identifier).tuples():
-        sources.setdefault(customer_id, set()).add(source)
+    # The places of one kind hold the same blind index (or, for a reference, the value itself).
+    value = PLACES[identifier.kind][0].column.db_value(identifier.value)
     holder = None
     if identifier.kind == "card_number":
         card = registry.find_card(identifier.value)
-        holder = card.id_number if card else None
-    condition = Customer.id.in_(list(sources))
-    if holder:
-        condition |= Customer.id_number_index == holder
-    # Only what a result shows (masked name and ID number) and the registry check needs.
-    columns = (Customer.id, Customer.name, Customer.id_number, Customer.id_number_index)
-    customers = list(
-        Customer.select(*columns).where(condition).order_by(Customer.id).limit(MAX_RESULTS)
-    )
+        if card and card.id_number:
+            holder = REGISTRY_HOLDER.column.db_value(card.id_number)
+    search = _SEARCHES[identifier.kind, holder is not None]
     matches = {}
-    for customer in customers:
-        found_by = set(sources.get(customer.id, ()))
-        if holder and customer.id_number_index == pii.blind_index("ric", holder):
-            found_by.add("registry")
-        matches[customer.id] = Match(customer, found_by)
-    _add_status(matches)
+    for row in search.customers.all(value, holder):
+        match = matches.get(row.id)
+        if match is None:
+            if len(matches) == MAX_RESULTS:
+                break
+            match = matches[row.id] = Match(row)
+        match.found_by.add(row.source)
+    if len(matches) == 1:
+        _add_status(matches, _STATUSES_OF_ONE.execute(next(iter(matches))))
+    elif matches:
+        _add_status(matches, search.statuses.execute(value, holder))
     return list(matches.values())
 
 
-def _lookups(identifier):
-    """One query: (customer id, where it was found) for every blind-index match."""
-    kind, value = identifier.kind, identifier.value
-    parts = []
-    if kind == "reference":
-        parts.append(_source(Application, Application.customer, Application.reference == value))
-    elif kind == "id_number":
-        parts.append(_source(Customer, Customer.id, Customer.id_number_index == value))
-        parts.append(
-            _source(Application, Application.customer, Application.id_number_index == value)
-        )
-    elif kind == "mobile":
-        parts.append(_source(Account, Account.customer, Account.reserved_mobile_index == value))
-    elif kind == "card_number":
-        parts.append(
-            _source(Application, Application.customer, Application.card_number_index == value)
-        )
-        parts.append(_source(Binding, Binding.customer, Binding.card_number_index == value))
-    query = parts[0]
-    for part in parts[1:]:
-        query = query.union(part)
-    return query
+def _add_status(matches, applications):
+    """Fill each match's latest application, open application and bound account."""
+    for customer_id, reference, status, binding_id, account_number in applications:
+        match = matches.get(customer_id)
+        if match is None:  # a customer found beyond the first MAX_RESULTS
+            continue
+        match.latest_reference = match.latest_reference or reference
+        if status in OPEN_STATUSES and not match.open_reference:
+            match.open_reference, match.open_status = reference, status
+        if binding_id is not None:
+            match.bound_account = pii.mask_tail(account_number)
 
 
-def _source(model, customer_column, condition):
-    label = {Customer: "customer", Application: "application", Account: "account"}.get(
-        model, "binding"
-    )
-    return model.select(customer_column.alias("customer_id"), Value(label).alias("source")).where(
-        condition
-    )
+# Where each kind of identifier is looked for, and the queries that look there.
 
 
-def _add_status(matches):
-    """Fill each match's open application and active binding, in one query.
+@dataclass(frozen=True)
+class Place:
+    """Where an identifier may be found: a column compared, the customer it leads to, a label."""
 
-    Only the columns a result shows are read: no application's ID or card number is decrypted,
-    only the bound account's number, for its masked form.
+    label: str
+    column: object
+    customer: object
+
+    def lookup(self, value, *, labelled):
+        """SELECT the customer (and this place's label) where the column equals the value."""
+        columns = [self.customer.alias("customer_id")]
+        if labelled:
+            columns.append(Value(self.label).alias("source"))
+        return self.column.model.select(*columns).where(self.column == value)
+
+
+PLACES = {
+    "reference": [Place("application", Application.reference, Application.customer)],
+    "id_number": [
+        Place("customer", Customer.id_number_index, Customer.id),
+        Place("application", Application.id_number_index, Application.customer),
+    ],
+    "mobile": [Place("account", Account.reserved_mobile_index, Account.customer)],
+    "card_number": [
+        Place("application", Application.card_number_index, Application.customer),
+        Place("binding", Binding.card_number_index, Binding.customer),
+    ],
+}
+# A card's holder, as the registry knows them, found by their ID number in the bank's records.
+REGISTRY_HOLDER = Place("registry", Customer.id_number_index, Customer.id)
+
+
+@dataclass(frozen=True)
+class Search:
+    """The queries of a search by one kind of identifier, compiled once (webapp.prepared).
+
+    Both take the identifier and the card holder's ID number as blind indexes, so no table is
+    ever decrypted to search it: `customers` gives each customer found (the columns a result
+    shows) once per place, `statuses` the applications of all of them.
     """
-    if not matches:
-        return
+
+    customers: Prepared
+    statuses: Prepared
+
+
+def _search(kind, by_holder):
+    # A customer comes once per place it was found in: enough rows for MAX_RESULTS of them.
+    rows = MAX_RESULTS * (len(PLACES[kind]) + by_holder)
+
+    def found(value, holder, labelled):
+        lookups = [place.lookup(value, labelled=labelled) for place in PLACES[kind]]
+        if by_holder:
+            lookups.append(REGISTRY_HOLDER.lookup(holder, labelled=labelled))
+        return reduce(lambda union, lookup: union.union(lookup), lookups)
+
+    def customers(value, holder):
+        where = found(value, holder, labelled=True).alias("found")
+        return (
+            Customer.select(Customer.id, Customer.name, Customer.id_number, where.c.source)
+            .join(where, on=(where.c.customer_id == Customer.id))
+            .order_by(Customer.id)
+            .limit(rows)
+            .objects()  # each row a Customer with its source
+        )
+
+    def statuses(value, holder):
+        return _statuses(Application.customer.in_(found(value, holder, labelled=False)))
+
+    return Search(Prepared(customers), Prepared(statuses))
+
+
+def _statuses(condition):
+    """(customer, reference, status, active binding, its account number) of applications, newest
+    first. No application's ID or card number is read, only the bound account's number."""
     active = Binding.status == Binding.ACTIVE
-    rows = (
+    return (
         Application.select(
-            Application.id,
+            Application.customer,
             Application.reference,
             Application.status,
-            Application.customer,
             Binding.id,
-            Binding.account,
-            Account.id,
             Account.number,
         )
-        .join(
-            Binding,
-            JOIN.LEFT_OUTER,
-            on=((Binding.application == Application.id) & active),
-            attr="active_binding",
-        )
+        .join(Binding, JOIN.LEFT_OUTER, on=((Binding.application == Application.id) & active))
         .join(Account, JOIN.LEFT_OUTER, on=(Binding.account == Account.id))
-        .where(Application.customer.in_(list(matches)))
+        .where(condition)
         .order_by(Application.id.desc())
+        .tuples()
     )
-    for application in rows:
-        match = matches[application.customer_id]
-        match.latest_reference = match.latest_reference or application.reference
-        if application.status in OPEN_STATUSES and match.open_application is None:
-            match.open_application = application
-        if getattr(application, "active_binding", None) is not None:
-            match.active_binding = application.active_binding
+
+
+_SEARCHES = {(kind, False): _search(kind, False) for kind in KINDS}
+_SEARCHES["card_number", True] = _search("card_number", True)
+# Most searches find one customer: their applications are read by their id alone.
+_STATUSES_OF_ONE = Prepared(lambda customer: _statuses(Application.customer == customer))
