@@ -1,5 +1,6 @@
 """Flask-WTF forms: every field length-bounded, every message translated."""
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -49,31 +50,61 @@ def _checked(checker, *args):
     return validate
 
 
+def _card_number(value):
+    return identifiers.card_number(value, current_app.config["CARD_NUMBER_PATTERN"])
+
+
 class CardDetailsForm(FlaskForm):
     """Step 2: the card holder's name, ID number, card number and insured region."""
 
-    full_name = StringField(_l("Full name"), validators=[Length(max=60)])
-    id_number = StringField(_l("Resident ID number"), validators=[Length(max=40)])
-    card_number = StringField(_l("Social security card number"), validators=[Length(max=40)])
-    region = SelectField(
-        _l("Insured region"), validators=[InputRequired(_l("Choose where you are insured"))]
-    )
+    FIELDS = ("full_name", "id_number", "card_number", "region")
+    # The longest each text answer may be; the card step's inputs carry it as their maxlength.
+    MAX_LENGTHS = {"full_name": 60, "id_number": 40, "card_number": 40}
 
-    def __init__(self, *args, card_pattern, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.region.choices = [SelectChoice("", _l("Choose a region"))] + [
-            SelectChoice(code, name) for code, name in registry.REGIONS.items()
-        ]
-        self.full_name.validators = [*self.full_name.validators, _checked(identifiers.person_name)]
-        self.id_number.validators = [*self.id_number.validators, _checked(identifiers.resident_id)]
-        self.card_number.validators = [
-            *self.card_number.validators,
-            _checked(identifiers.card_number, card_pattern),
-        ]
+    full_name = StringField(
+        _l("Full name"),
+        validators=[Length(max=MAX_LENGTHS["full_name"]), _checked(identifiers.person_name)],
+    )
+    id_number = StringField(
+        _l("Resident ID number"),
+        validators=[Length(max=MAX_LENGTHS["id_number"]), _checked(identifiers.resident_id)],
+    )
+    card_number = StringField(
+        _l("Social security card number"),
+        validators=[Length(max=MAX_LENGTHS["card_number"]), _checked(_card_number)],
+    )
+    region = SelectField(
+        _l("Insured region"),
+        choices=[SelectChoice("", _l("Choose a region"))]
+        + [SelectChoice(code, name) for code, name in registry.REGIONS.items()],
+        validators=[InputRequired(_l("Choose where you are insured"))],
+    )
 
     def validate_region(self, field):
         if field.data not in registry.REGIONS:
             raise ValidationError(_l("Choose where you are insured"))
+
+    @classmethod
+    def one_field(cls, name):
+        """A form of this one field, to check it as the customer leaves it (KeyError if unknown)."""
+        return _ONE_CARD_FIELD[name]()
+
+
+class _OneCardField(CardDetailsForm):
+    class Meta:
+        # It saves nothing: the request's own CSRF check (app-wide) is all it needs.
+        csrf = False
+
+
+# One form class per field: the others set to None are left out of it.
+_ONE_CARD_FIELD = {
+    name: type(
+        f"CardDetailsForm_{name}",
+        (_OneCardField,),
+        {other: None for other in CardDetailsForm.FIELDS if other != name},
+    )
+    for name in CardDetailsForm.FIELDS
+}
 
 
 class AccountForm(FlaskForm):

@@ -1,12 +1,21 @@
 """The binding wizard, steps 1–4: before you start, card details, account, check your answers."""
 
+from typing import NamedTuple
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import escape
 
-from webapp import agreement, binding
-from webapp.forms import AccountForm, CancelForm, CardDetailsForm, CheckAnswersForm, StartForm
+from webapp import agreement, binding, registry
+from webapp.forms import (
+    AccountForm,
+    CancelForm,
+    CardDetailsForm,
+    CheckAnswersForm,
+    StartForm,
+)
 from webapp.models import Account, Application
 from webapp.models.binding import AWAITING_VERIFICATION, DRAFT
 from webapp.preflight import MESSAGES
@@ -50,7 +59,6 @@ def _render_step(fragment, application, step, title, **context):
         step=step,
         steps=binding.STEPS,
         title=title,
-        cancel_form=CancelForm(),
         **context,
     )
 
@@ -81,7 +89,10 @@ def card(reference):
     if application.purpose == Application.CHANGE_ACCOUNT:
         # The card stays the same when only the account changes.
         return redirect(url_for("bind.account", reference=reference), 303)
-    form = CardDetailsForm(obj=application, card_pattern=current_app.config["CARD_NUMBER_PATTERN"])
+    if request.method != "POST":
+        # Nothing is checked before a submit: the fields show the answers saved so far.
+        return _render_card(application, None, _saved_fields(application))
+    form = CardDetailsForm()
     if form.validate_on_submit():
         binding.save_card_details(
             application,
@@ -91,23 +102,99 @@ def card(reference):
             region=form.region.data,
         )
         return redirect(_next_url(application, "bind.account"), 303)
-    return _render_step("bind/_card.html", application, 2, _("Your card details"), form=form)
+    return _render_card(application, form, _sent_fields(form, _check_urls(reference)))
 
 
 @bp.post("/<reference>/card/field/<name>")
 def card_field(reference, name):
     """Inline check of one card-details field (htmx, on blur): returns that field alone."""
     application, elsewhere = _owned(reference)
-    if elsewhere or name not in ("full_name", "id_number", "card_number", "region"):
+    if elsewhere or name not in CardDetailsForm.FIELDS:
         abort(404)
-    form = CardDetailsForm(card_pattern=current_app.config["CARD_NUMBER_PATTERN"])
-    field = form[name]
-    field.validate(form, extra_validators=[_region_rule] if name == "region" else ())
-    return render_template("bind/_card_field.html", form=form, name=name, application=application)
+    form = CardDetailsForm.one_field(name)
+    form.validate()
+    here = {name: request.script_root + request.path}  # The field is checked here again
+    return render_template(
+        "bind/_card_field.html",
+        field=_sent_fields(form, here)[0],
+        parts=_card_parts(),
+    )
 
 
-def _region_rule(form, field):
-    form.validate_region(field)
+class CardField(NamedTuple):
+    """One card-details field as the step shows it."""
+
+    name: str
+    value: str | None  # for the region, the code chosen
+    error: str | None  # the first thing wrong with it
+    max_length: int | None
+    check: str  # where it is checked inline
+
+
+def _saved_fields(application):
+    checks = _check_urls(application.reference)
+    return [
+        CardField(
+            name,
+            getattr(application, name),
+            None,
+            CardDetailsForm.MAX_LENGTHS.get(name),
+            checks[name],
+        )
+        for name in CardDetailsForm.FIELDS
+    ]
+
+
+def _sent_fields(form, checks):
+    return [
+        CardField(
+            field.name,
+            field.data,
+            escape(field.errors[0]) if field.errors else None,  # Translated once, not per use
+            CardDetailsForm.MAX_LENGTHS.get(field.name),
+            checks[field.name],
+        )
+        for field in form
+        if field.name in CardDetailsForm.FIELDS
+    ]
+
+
+def _check_urls(reference):
+    """Where each card field is checked: one URL built, the others differ only by the name."""
+    first, *others = CardDetailsForm.FIELDS
+    url = url_for("bind.card_field", reference=reference, name=first)
+    stem = url[: -len(first)]
+    return {first: url, **{name: stem + name for name in others}}
+
+
+# str(locale) -> the card step's words and fields (templates/bind/_card_parts.html)
+_card_parts_in = {}
+
+
+def _card_parts():
+    """The card step's words and fields in the request's language, made once per language."""
+    language = str(get_locale())
+    parts = _card_parts_in.get(language)
+    if parts is None:
+        template = current_app.jinja_env.get_template("bind/_card_parts.html")
+        regions = [(code, str(name)) for code, name in registry.REGIONS.items()]
+        options = {}
+        parts = template.make_module(
+            {"step": 2, "steps": binding.STEPS, "regions": regions, "options": options}
+        )
+        # The region list as it shows with each choice (none, the blank one, each region).
+        for chosen in (None, "", *registry.REGIONS):
+            options[chosen] = parts.region_options(chosen)
+        if not current_app.debug:  # templates change as one works
+            _card_parts_in[language] = parts
+    return parts
+
+
+def _render_card(application, form, fields):
+    parts = _card_parts()
+    return _render_step(
+        "bind/_card.html", application, 2, parts.title, form=form, fields=fields, parts=parts
+    )
 
 
 @bp.route("/<reference>/account", methods=["GET", "POST"])
