@@ -7,11 +7,13 @@ none. Contribution records are grouped by month, newest first, with gaps and arr
 
 import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
 from webapp import registry
-from webapp.models import Account, Binding
+from webapp.models import Binding
+from webapp.prepared import Prepared
 
 NONE, BOUND, SUSPENDED = "none", "bound", "suspended"
 
@@ -71,6 +73,7 @@ class Access:
 
     @property
     def account(self):
+        """The bound account (one more query unless access() read it with the binding)."""
         return self.binding.account
 
     def problem(self):
@@ -79,17 +82,28 @@ class Access:
         return message % {"card": self.binding.masked_card}
 
 
-def access(customer):
-    """The customer's access, from their active binding (with its account) and the card.
+# Every services page asks it: compiled once (see webapp.prepared). The account is not joined:
+# most pages do not show it, and reading it decrypts its number and reserved mobile.
+_active_binding = Prepared(
+    lambda customer: (
+        Binding.select()
+        .where(Binding.customer == customer, Binding.status == Binding.ACTIVE)
+        .limit(1)
+    )
+)
+
+
+def access(customer, with_account=False):
+    """The customer's access, from their active binding and the card.
 
     customer is a Customer (kept on the Access for audit and codes without another query).
+    with_account reads the bound account in the same query, for the pages that show or debit
+    it; without, Access.account reads it when first asked.
     """
-    active = (
-        Binding.select(Binding, Account)
-        .join(Account)
-        .where(Binding.customer == customer, Binding.status == Binding.ACTIVE)
-        .first()
-    )
+    if with_account:
+        active = Binding.active_for(customer)
+    else:
+        active = _active_binding.first(Binding.customer.db_value(customer))
     if active is None:
         return Access(NONE, customer)
     card = registry.find_card(active.card_number)
@@ -118,71 +132,75 @@ def overview(id_number):
 PAID_MONTH, ARREARS_MONTH, GAP_MONTH = "paid", "arrears", "gap"
 
 
-@dataclass(frozen=True)
-class Month:
-    """One month's records; state is "paid", "arrears" (any type unpaid) or "gap" (none)."""
+class Month(NamedTuple):
+    """One month's records; state is "paid", "arrears" (any type unpaid) or "gap" (none).
+
+    The sums and who paid are worked out once, when the month is made: a page reads each
+    several times.
+    """
 
     month: datetime.date
     records: tuple
+    state: str = GAP_MONTH
+    base_fen: int = 0
+    employer_fen: int = 0
+    personal_fen: int = 0
+    # Who paid: employer names, and "" for the person paying themselves.
+    paying_units: tuple = ()
 
-    @property
-    def state(self):
-        if not self.records:
-            return GAP_MONTH
-        if any(r.status == registry.ARREARS for r in self.records):
-            return ARREARS_MONTH
-        return PAID_MONTH
 
-    @property
-    def base_fen(self):
-        return max((r.base_fen for r in self.records), default=0)
-
-    @property
-    def employer_fen(self):
-        return sum(r.employer_fen for r in self.records)
-
-    @property
-    def personal_fen(self):
-        return sum(r.personal_fen for r in self.records)
-
-    @property
-    def paying_units(self):
-        """Who paid: employer names, and "" for the person paying themselves."""
-        return sorted(
-            {r.paying_unit if r.paid_by == registry.BY_EMPLOYER else "" for r in self.records}
-        )
+def _month(month, records):
+    """The month with its state and sums."""
+    if not records:
+        return Month(month, ())
+    arrears = any(r.status == registry.ARREARS for r in records)
+    return Month(
+        month,
+        records,
+        ARREARS_MONTH if arrears else PAID_MONTH,
+        max(r.base_fen for r in records),
+        sum(r.employer_fen for r in records),
+        sum(r.personal_fen for r in records),
+        tuple(
+            sorted({r.paying_unit if r.paid_by == registry.BY_EMPLOYER else "" for r in records})
+        ),
+    )
 
 
 @dataclass(frozen=True)
 class Year:
-    """A calendar year of months (newest first) with its totals."""
+    """A calendar year of months (newest first) with its totals and how many months are in
+    each state."""
 
     year: int
     months: tuple
+    paid_employer_fen: int
+    paid_personal_fen: int
+    arrears_fen: int
+    paid_months: int
+    arrears_months: int
+    gap_months: int
 
-    def _sum(self, state, amount):
-        return sum(getattr(m, amount) for m in self.months if m.state == state)
 
-    @property
-    def paid_employer_fen(self):
-        return self._sum(PAID_MONTH, "employer_fen")
-
-    @property
-    def paid_personal_fen(self):
-        return self._sum(PAID_MONTH, "personal_fen")
-
-    @property
-    def arrears_fen(self):
-        return sum(
+def _year(year, months):
+    """The year with its totals, from its months."""
+    paid = [m for m in months if m.state == PAID_MONTH]
+    arrears = [m for m in months if m.state == ARREARS_MONTH]
+    return Year(
+        year,
+        months,
+        paid_employer_fen=sum(m.employer_fen for m in paid),
+        paid_personal_fen=sum(m.personal_fen for m in paid),
+        arrears_fen=sum(
             r.employer_fen + r.personal_fen
-            for m in self.months
+            for m in arrears
             for r in m.records
             if r.status == registry.ARREARS
-        )
-
-    def count(self, state):
-        """How many months of the year are in a state."""
-        return sum(1 for m in self.months if m.state == state)
+        ),
+        paid_months=len(paid),
+        arrears_months=len(arrears),
+        gap_months=len(months) - len(paid) - len(arrears),
+    )
 
 
 def contribution_years(id_number, today):
@@ -208,9 +226,9 @@ def contribution_year(id_number, year, years, today):
     months = []
     month = end
     while month >= start:
-        months.append(Month(month, tuple(by_month.get(month, ()))))
+        months.append(_month(month, tuple(by_month.get(month, ()))))
         month = _previous_month(month)
-    return Year(year, tuple(months))
+    return _year(year, tuple(months))
 
 
 def _previous_month(day):

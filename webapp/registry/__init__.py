@@ -9,6 +9,7 @@ never touch registry tables.
 import datetime
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
@@ -105,9 +106,12 @@ class InsuredPerson:
     participations: tuple
 
 
-@dataclass(frozen=True)
-class Contribution:
-    """One month's contribution to one insurance type; amounts in fen."""
+class Contribution(NamedTuple):
+    """One month's contribution to one insurance type; amounts in fen.
+
+    A tuple rather than a dataclass: a page lists a year of them, and a tuple is built in a
+    quarter of the time.
+    """
 
     month: datetime.date
     insurance_type: str

@@ -19,7 +19,21 @@ from peewee import (
 
 from webapp import clock, pii, registry
 from webapp.models.base import BaseModel
+from webapp.prepared import Prepared
 from webapp.registry import local
+
+
+class MonthField(DateField):
+    """A month, stored as its first day. SQLite hands dates back as text: they are read with
+    date.fromisoformat, not Peewee's strptime, which costs more than the rest of a row."""
+
+    def python_value(self, value):
+        if isinstance(value, str):
+            try:
+                return datetime.date.fromisoformat(value[:10])
+            except ValueError:
+                pass
+        return super().python_value(value)
 
 
 class RegistryInsuredPerson(BaseModel):
@@ -63,7 +77,7 @@ class RegistryContribution(BaseModel):
     """One month's contribution to one insurance type (month is the month's first day)."""
 
     person = ForeignKeyField(RegistryInsuredPerson, backref="contributions", on_delete="RESTRICT")
-    month = DateField()
+    month = MonthField()
     insurance_type = CharField(max_length=20)
     base_fen = BigIntegerField()
     employer_fen = BigIntegerField()
@@ -142,6 +156,57 @@ def _person_query(model, id_number):
     )
 
 
+def _person_key(id_number):
+    """The person's blind index, as the prepared queries below take it."""
+    return RegistryInsuredPerson.id_number_index.db_value(id_number)
+
+
+# The contributions page asks these on every request: compiled once (see webapp.prepared).
+_contribution_span = Prepared(
+    lambda person: (
+        RegistryContribution.select(
+            fn.MIN(RegistryContribution.month), fn.MAX(RegistryContribution.month)
+        )
+        .join(RegistryInsuredPerson)
+        .where(RegistryInsuredPerson.id_number_index == person)
+        .tuples()
+    )
+)
+# Columns in the order of registry.Contribution's fields. Only the month needs converting: the
+# others come back from either database as the integers and text they are.
+_contributions_between = Prepared(
+    lambda person, start, end: (
+        RegistryContribution.select(
+            RegistryContribution.month,
+            *(
+                field.coerce(False)
+                for field in (
+                    RegistryContribution.insurance_type,
+                    RegistryContribution.base_fen,
+                    RegistryContribution.employer_fen,
+                    RegistryContribution.personal_fen,
+                    RegistryContribution.status,
+                    RegistryContribution.paid_by,
+                    RegistryContribution.paying_unit,
+                )
+            ),
+        )
+        .join(RegistryInsuredPerson)
+        .where(
+            RegistryInsuredPerson.id_number_index == person,
+            RegistryContribution.month >= start,
+            RegistryContribution.month < end,
+        )
+        .tuples()
+    )
+)
+_TYPE_ORDER = {kind: n for n, kind in enumerate(registry.INSURANCE_TYPES)}
+
+
+def _contribution_order(record):
+    return record.month, _TYPE_ORDER.get(record.insurance_type, 99)
+
+
 class LocalRegistry(local.LocalRegistry):
     """The embedded registry: cards (webapp.registry.local) and social insurance records."""
 
@@ -174,33 +239,19 @@ class LocalRegistry(local.LocalRegistry):
         return [registry.AccountBalance(row.kind, row.balance_fen, row.as_of) for row in rows]
 
     def contribution_span(self, id_number):
-        first, last = (
-            _person_query(RegistryContribution, id_number)
-            .select(fn.MIN(RegistryContribution.month), fn.MAX(RegistryContribution.month))
-            .scalar(as_tuple=True)
-        )
+        first, last = _contribution_span.first(_person_key(id_number))
         return (_as_date(first), _as_date(last)) if first else None
 
     def contributions(self, id_number, year):
-        rows = _person_query(RegistryContribution, id_number).where(
-            RegistryContribution.month >= datetime.date(year, 1, 1),
-            RegistryContribution.month < datetime.date(year + 1, 1, 1),
+        month = RegistryContribution.month
+        rows = _contributions_between.execute(
+            _person_key(id_number),
+            month.db_value(datetime.date(year, 1, 1)),
+            month.db_value(datetime.date(year + 1, 1, 1)),
         )
-        order = {kind: n for n, kind in enumerate(registry.INSURANCE_TYPES)}
-        records = [
-            registry.Contribution(
-                month=row.month,
-                insurance_type=row.insurance_type,
-                base_fen=row.base_fen,
-                employer_fen=row.employer_fen,
-                personal_fen=row.personal_fen,
-                status=row.status,
-                paid_by=row.paid_by,
-                paying_unit=row.paying_unit,
-            )
-            for row in rows
-        ]
-        return sorted(records, key=lambda c: (c.month, order.get(c.insurance_type, 99)))
+        records = [registry.Contribution._make(row) for row in rows]
+        records.sort(key=_contribution_order)
+        return records
 
     def payable_items(self, id_number):
         rows = _person_query(RegistryPayableItem, id_number).order_by(

@@ -32,8 +32,9 @@ def _customers_only():
     """Every services page needs a logged-in customer."""
 
 
-def _access():
-    return social_security.access(current_user._get_current_object())
+def _access(with_account=False):
+    """The customer's access; with_account for the pages that show or debit the account."""
+    return social_security.access(current_user._get_current_object(), with_account)
 
 
 def _page(fragment, title, **context):
@@ -105,7 +106,7 @@ def contributions():
 @bp.get("/pay")
 def pay():
     """The fees the registry offers, each with its window and amount."""
-    access = _access()
+    access = _access(with_account=True)
     if access.state != social_security.BOUND:
         return _unavailable(access)
     today = registry.today()
@@ -134,7 +135,7 @@ def _pay_order(item, today):
 @bp.get("/pay/<code>")
 def confirm(code):
     """Choose a base where the item has one, then confirm: amount, period, account, balance."""
-    access = _access()
+    access = _access(with_account=True)
     if access.state != social_security.BOUND:
         return _unavailable(access)
     item = registry.payable_item(access.id_number, code)
@@ -176,7 +177,7 @@ def _quote_from(access, code, base_text):
 @bp.post("/pay/<code>/code")
 def send_code(code):
     """Send (or resend) the code that authorises the payment on the confirm page."""
-    access = _access()
+    access = _access(with_account=True)
     if access.state == "none":
         return _unavailable(access)
     form = SendCodeForm()
@@ -216,7 +217,7 @@ def _paid_already(key):
 @bp.route("/pay/<code>/authorise", methods=["GET", "POST"])
 def authorise(code):
     """Enter the code: a correct one pays once; a repeat of a paid form shows its receipt."""
-    access = _access()
+    access = _access(with_account=True)
     if access.state == "none":
         return _unavailable(access)
     key, base = request.values.get("key", ""), request.values.get("base") or None
