@@ -6,6 +6,7 @@ from peewee import SQL, CharField, DateTimeField, ForeignKeyField, IntegerField
 from webapp import clock
 from webapp.models.base import BaseModel
 from webapp.models.customers import Customer
+from webapp.prepared import Prepared
 
 
 class Agent(UserMixin, BaseModel):
@@ -60,7 +61,62 @@ class AccessLog(BaseModel):
     def save(self, *args, **kwargs):
         if self.id is not None and not kwargs.get("force_insert"):
             raise PermissionError("the access log is append-only")
-        return super().save(*args, **kwargs)
+        if self.id is not None:
+            return super().save(*args, **kwargs)
+        self.id = _append(self)
+        self._dirty.clear()
+        return 1
 
     def delete_instance(self, *args, **kwargs):
         raise PermissionError("the access log is append-only")
+
+
+# Every search and every opened customer record appends a row: the INSERT is compiled once
+# (see webapp.prepared) instead of built anew by Peewee for each lookup.
+_COLUMNS = (
+    "agent",
+    "at",
+    "action",
+    "kind",
+    "masked_query",
+    "customer",
+    "reason",
+    "note",
+    "result_count",
+    "request_id",
+)
+if set(_COLUMNS) != set(AccessLog._meta.fields) - {"id"}:
+    raise RuntimeError("the access log's INSERT must name every column")
+
+
+def _returns_id():
+    """Whether the database hands back a new row's id with RETURNING (as Peewee asks it to)."""
+    return AccessLog._meta.database.returning_clause
+
+
+def _insert_query(
+    agent, at, action, kind, masked_query, customer, reason, note, result_count, request_id
+):
+    query = AccessLog.insert(
+        agent=agent,
+        at=at,
+        action=action,
+        kind=kind,
+        masked_query=masked_query,
+        customer=customer,
+        reason=reason,
+        note=note,
+        result_count=result_count,
+        request_id=request_id,
+    )
+    return query.returning(AccessLog.id).tuples() if _returns_id() else query
+
+
+_INSERT = Prepared(_insert_query)
+
+
+def _append(entry):
+    """Insert a new row from an unsaved entry's values; returns its id."""
+    fields = AccessLog._meta.fields
+    rows = _INSERT.execute(*(fields[name].db_value(entry.__data__.get(name)) for name in _COLUMNS))
+    return rows[0][0] if _returns_id() else rows.cursor.lastrowid
