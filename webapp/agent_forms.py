@@ -90,6 +90,11 @@ class ReasonField(SelectField):
 class SearchForm(FlaskForm):
     """One box for any identifier, and why the agent is looking."""
 
+    class Meta:
+        # CSRFProtect checks every POST's token before any view runs, and the search template
+        # writes the token itself: the form needs no token field of its own.
+        csrf = False
+
     query = StringField(
         _l("Application reference, ID number, mobile number or card number"),
         validators=[Length(max=60, message=_l("That is too long to be an identifier"))],
