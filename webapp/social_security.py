@@ -63,6 +63,8 @@ class Access:
 
     state: str
     customer: object = None
+    # The active binding: its id, customer, card, account and status (and the account itself
+    # when access() was asked with_account).
     binding: Binding | None = None
     card: registry.Card | None = None
 
@@ -82,11 +84,14 @@ class Access:
         return message % {"card": self.binding.masked_card}
 
 
-# Every services page asks it: compiled once (see webapp.prepared). The account is not joined:
-# most pages do not show it, and reading it decrypts its number and reserved mobile.
+# Every services page asks it: compiled once (see webapp.prepared), for the columns the
+# services use. The account is not joined: most pages do not show it, and reading it decrypts
+# its number and reserved mobile.
 _active_binding = Prepared(
     lambda customer: (
-        Binding.select()
+        Binding.select(
+            Binding.id, Binding.customer, Binding.card_number, Binding.account, Binding.status
+        )
         .where(Binding.customer == customer, Binding.status == Binding.ACTIVE)
         .limit(1)
     )

@@ -221,7 +221,7 @@ def current():
     """The configured registry adapter."""
     global _adapter
     if _adapter is None:
-        from webapp.registry.insurance import LocalRegistry
+        from webapp.registry.local_insurance import LocalRegistry
 
         _adapter = LocalRegistry()
     return _adapter

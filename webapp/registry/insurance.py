@@ -1,11 +1,11 @@
-"""The local registry's social insurance records, and the adapter that serves cards and records.
+"""The local registry's social insurance tables, and writing records into them.
 
 Insured persons are found by the blind index of their ID number (their social security number,
 Social Insurance Law art. 58), never by decrypting a table. Money is integer fen throughout.
+The adapter that answers from these tables is webapp.registry.local_insurance.
 """
 
 import datetime
-import secrets
 
 from peewee import (
     BigIntegerField,
@@ -14,18 +14,15 @@ from peewee import (
     DateTimeField,
     ForeignKeyField,
     IntegerField,
-    fn,
 )
 
 from webapp import clock, pii, registry
 from webapp.models.base import BaseModel
-from webapp.prepared import Prepared
-from webapp.registry import local
 
 
-class MonthField(DateField):
-    """A month, stored as its first day. SQLite hands dates back as text: they are read with
-    date.fromisoformat, not Peewee's strptime, which costs more than the rest of a row."""
+class IsoDateField(DateField):
+    """A date. SQLite hands dates back as text: they are read with date.fromisoformat, not
+    Peewee's strptime, which takes longer than the rest of a row (a year of records has 60)."""
 
     def python_value(self, value):
         if isinstance(value, str):
@@ -56,9 +53,9 @@ class RegistryEmployment(BaseModel):
 
     person = ForeignKeyField(RegistryInsuredPerson, backref="employments", on_delete="RESTRICT")
     employer = CharField(max_length=100)
-    started_on = DateField()
-    registered_on = DateField()
-    ended_on = DateField(null=True)
+    started_on = IsoDateField()
+    registered_on = IsoDateField()
+    ended_on = IsoDateField(null=True)
 
 
 class RegistryParticipation(BaseModel):
@@ -67,7 +64,7 @@ class RegistryParticipation(BaseModel):
     person = ForeignKeyField(RegistryInsuredPerson, backref="participations", on_delete="RESTRICT")
     insurance_type = CharField(max_length=20)
     status = CharField(max_length=20)
-    started_on = DateField()
+    started_on = IsoDateField()
 
     class Meta:
         indexes = ((("person", "insurance_type"), True),)
@@ -77,7 +74,7 @@ class RegistryContribution(BaseModel):
     """One month's contribution to one insurance type (month is the month's first day)."""
 
     person = ForeignKeyField(RegistryInsuredPerson, backref="contributions", on_delete="RESTRICT")
-    month = MonthField()
+    month = IsoDateField()
     insurance_type = CharField(max_length=20)
     base_fen = BigIntegerField()
     employer_fen = BigIntegerField()
@@ -96,7 +93,7 @@ class RegistryAccountBalance(BaseModel):
     person = ForeignKeyField(RegistryInsuredPerson, backref="balances", on_delete="RESTRICT")
     kind = CharField(max_length=10)
     balance_fen = BigIntegerField()
-    as_of = DateField()
+    as_of = IsoDateField()
 
     class Meta:
         indexes = ((("person", "kind"), True),)
@@ -113,8 +110,8 @@ class RegistryPayableItem(BaseModel):
     base_min_fen = BigIntegerField(null=True)
     base_max_fen = BigIntegerField(null=True)
     rate_bp = IntegerField(null=True)
-    opens_on = DateField()
-    closes_on = DateField()
+    opens_on = IsoDateField()
+    closes_on = IsoDateField()
     paid_at = DateTimeField(null=True)
 
     class Meta:
@@ -145,177 +142,6 @@ class RegistryPayment(BaseModel):
     base_fen = BigIntegerField(null=True)
     amount_fen = BigIntegerField()
     paid_at = DateTimeField()
-
-
-def _person_query(model, id_number):
-    """Rows of a person's table, found through the person's blind index in one query."""
-    return (
-        model.select()
-        .join(RegistryInsuredPerson)
-        .where(RegistryInsuredPerson.id_number_index == id_number)
-    )
-
-
-def _person_key(id_number):
-    """The person's blind index, as the prepared queries below take it."""
-    return RegistryInsuredPerson.id_number_index.db_value(id_number)
-
-
-# The contributions page asks these on every request: compiled once (see webapp.prepared).
-_contribution_span = Prepared(
-    lambda person: (
-        RegistryContribution.select(
-            fn.MIN(RegistryContribution.month), fn.MAX(RegistryContribution.month)
-        )
-        .join(RegistryInsuredPerson)
-        .where(RegistryInsuredPerson.id_number_index == person)
-        .tuples()
-    )
-)
-# Columns in the order of registry.Contribution's fields. Only the month needs converting: the
-# others come back from either database as the integers and text they are.
-_contributions_between = Prepared(
-    lambda person, start, end: (
-        RegistryContribution.select(
-            RegistryContribution.month,
-            *(
-                field.coerce(False)
-                for field in (
-                    RegistryContribution.insurance_type,
-                    RegistryContribution.base_fen,
-                    RegistryContribution.employer_fen,
-                    RegistryContribution.personal_fen,
-                    RegistryContribution.status,
-                    RegistryContribution.paid_by,
-                    RegistryContribution.paying_unit,
-                )
-            ),
-        )
-        .join(RegistryInsuredPerson)
-        .where(
-            RegistryInsuredPerson.id_number_index == person,
-            RegistryContribution.month >= start,
-            RegistryContribution.month < end,
-        )
-        .tuples()
-    )
-)
-_TYPE_ORDER = {kind: n for n, kind in enumerate(registry.INSURANCE_TYPES)}
-
-
-def _contribution_order(record):
-    return record.month, _TYPE_ORDER.get(record.insurance_type, 99)
-
-
-class LocalRegistry(local.LocalRegistry):
-    """The embedded registry: cards (webapp.registry.local) and social insurance records."""
-
-    def insured_person(self, id_number):
-        person = RegistryInsuredPerson.by_id_number(id_number)
-        if person is None:
-            return None
-        employments = person.employments.order_by(RegistryEmployment.started_on)
-        participations = {row.insurance_type: row for row in person.participations}
-        return registry.InsuredPerson(
-            name=person.name,
-            region=person.region,
-            employments=tuple(
-                registry.Employment(row.employer, row.started_on, row.registered_on, row.ended_on)
-                for row in employments
-            ),
-            participations=tuple(
-                registry.Participation(
-                    kind, participations[kind].status, participations[kind].started_on
-                )
-                for kind in registry.INSURANCE_TYPES
-                if kind in participations
-            ),
-        )
-
-    def balances(self, id_number):
-        rows = _person_query(RegistryAccountBalance, id_number).order_by(
-            RegistryAccountBalance.kind.desc()
-        )
-        return [registry.AccountBalance(row.kind, row.balance_fen, row.as_of) for row in rows]
-
-    def contribution_span(self, id_number):
-        first, last = _contribution_span.first(_person_key(id_number))
-        return (_as_date(first), _as_date(last)) if first else None
-
-    def contributions(self, id_number, year):
-        month = RegistryContribution.month
-        rows = _contributions_between.execute(
-            _person_key(id_number),
-            month.db_value(datetime.date(year, 1, 1)),
-            month.db_value(datetime.date(year + 1, 1, 1)),
-        )
-        records = [registry.Contribution._make(row) for row in rows]
-        records.sort(key=_contribution_order)
-        return records
-
-    def payable_items(self, id_number):
-        rows = _person_query(RegistryPayableItem, id_number).order_by(
-            RegistryPayableItem.opens_on, RegistryPayableItem.code
-        )
-        return [row.as_item() for row in rows]
-
-    def record_payment(self, id_number, code, *, base_fen, amount_fen, bank_reference, paid_at):
-        row = (
-            _person_query(RegistryPayableItem, id_number)
-            .where(RegistryPayableItem.code == code)
-            .first()
-        )
-        if row is None:
-            raise registry.NotPayable("unknown")
-        item = row.as_item()
-        if not item.is_open(clock.local(paid_at).date()):
-            raise registry.NotPayable("closed")
-        if item.has_base and (base_fen is None or not item.base_allowed(base_fen)):
-            raise registry.NotPayable("amount")
-        if amount_fen != item.amount_for(base_fen):
-            raise registry.NotPayable("amount")
-        # Guarded: of two payments of one item, only the first marks it paid.
-        marked = (
-            RegistryPayableItem.update(paid_at=paid_at)
-            .where(RegistryPayableItem.id == row.id, RegistryPayableItem.paid_at.is_null())
-            .execute()
-        )
-        if marked != 1:
-            raise registry.NotPayable("paid")
-        payment = RegistryPayment.create(
-            reference="RP" + secrets.token_hex(6).upper(),
-            person=row.person_id,
-            item=row,
-            bank_reference=bank_reference,
-            base_fen=base_fen if item.has_base else None,
-            amount_fen=amount_fen,
-            paid_at=paid_at,
-        )
-        if item.kind == registry.FLEXIBLE_PENSION:
-            _credit_flexible_month(row, base_fen, amount_fen)
-        return payment.reference
-
-
-def _credit_flexible_month(row, base_fen, amount_fen):
-    """A flexible-employment pension payment is that month's pension contribution, self-paid."""
-    year, month = (int(part) for part in row.period.split("-"))
-    RegistryContribution.create(
-        person=row.person_id,
-        month=datetime.date(year, month, 1),
-        insurance_type=registry.PENSION,
-        base_fen=base_fen,
-        employer_fen=0,
-        personal_fen=amount_fen,
-        status=registry.PAID,
-        paid_by=registry.BY_SELF,
-    )
-
-
-def _as_date(value):
-    """SQLite returns an aggregate of dates as text; PostgreSQL as a date."""
-    if isinstance(value, str):
-        return datetime.date.fromisoformat(value[:10])
-    return value
 
 
 def put_person(id_number, name, region):

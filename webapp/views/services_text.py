@@ -1,4 +1,9 @@
-"""What the services pages say: labels of registry codes, dates and periods, refusals."""
+"""What the services pages say: labels of registry codes, dates and periods, refusals.
+
+Labels, dates and the words of a year of contributions read the same on every page in a
+language, so each is put in words once per language (Babel and the translations are slow
+next to the rest of a page); amounts are formatted once per page.
+"""
 
 import datetime
 import functools
@@ -38,14 +43,8 @@ def refusal(reason):
     return REFUSALS.get(reason, REFUSALS["unknown_item"])
 
 
-def insurance_label(kind):
-    """An insurance type in words."""
-    return str(social_security.INSURANCE_LABELS.get(kind, kind))
-
-
 # A year of contributions (templates/services/_year.html) repeats these words in every month
-# and row. They are translated once per language: asking for each on every page cost more
-# than laying out a short year.
+# and row.
 YEAR_WORDS = {
     "paid": _l("Paid"),
     "in_arrears": _l("In arrears"),
@@ -62,24 +61,23 @@ YEAR_WORDS = {
     "months_in_arrears": _l("Months in arrears"),
     "months_with_no_record": _l("Months with no record"),
 }
-_year_words = {}
-_insurance_labels = {}
+# (what, language) -> what was put in words for that language.
+_in_words = {}
 
 
-def _for_language(cache, make):
-    """cache's value for the page's language, made the first time that language asks."""
-    locale = str(get_locale())
-    value = cache.get(locale)
+def _for_language(what, make):
+    """What make() gives, made once for the page's language."""
+    key = (what, str(get_locale()))
+    value = _in_words.get(key)
     if value is None:
-        value = cache[locale] = make()
+        value = _in_words[key] = make()
     return value
 
 
 def year_words():
     """The words of a year of contributions, in the page's language."""
     return _for_language(
-        _year_words,
-        lambda: SimpleNamespace(**{name: str(text) for name, text in YEAR_WORDS.items()}),
+        "year", lambda: SimpleNamespace(**{name: str(text) for name, text in YEAR_WORDS.items()})
     )
 
 
@@ -87,17 +85,39 @@ class _Labels(dict):
     """Codes in words; a code without words shows as itself."""
 
     def __missing__(self, code):
-        return code
+        return str(code)
+
+
+def _labels(what, labels):
+    """The codes in labels -> their words in the page's language."""
+    return _for_language(
+        what, lambda: _Labels({code: str(label) for code, label in labels.items()})
+    )
 
 
 def insurance_labels():
     """Every insurance type in words (a mapping; an unknown type shows as its code)."""
-    return _for_language(
-        _insurance_labels,
-        lambda: _Labels(
-            {kind: str(label) for kind, label in social_security.INSURANCE_LABELS.items()}
-        ),
-    )
+    return _labels("insurance", social_security.INSURANCE_LABELS)
+
+
+def insurance_label(kind):
+    """An insurance type in words."""
+    return insurance_labels()[kind]
+
+
+def participation_label(status):
+    """A participation status in words."""
+    return _labels("participation", social_security.PARTICIPATION_LABELS)[status]
+
+
+def balance_label(kind):
+    """A personal account in words."""
+    return _labels("balance", social_security.BALANCE_LABELS)[kind]
+
+
+def item_label(kind):
+    """A payable item's kind in words."""
+    return _labels("item", social_security.ITEM_LABELS)[kind]
 
 
 class _Texts(dict):
@@ -124,24 +144,13 @@ def month_names():
     return _Texts(lambda month: _month_year(month, locale))
 
 
-def participation_label(status):
-    """A participation status in words."""
-    return str(social_security.PARTICIPATION_LABELS.get(status, status))
-
-
-def balance_label(kind):
-    """A personal account in words."""
-    return str(social_security.BALANCE_LABELS.get(kind, kind))
-
-
-def item_label(kind):
-    """A payable item's kind in words."""
-    return str(social_security.ITEM_LABELS.get(kind, kind))
-
-
 def day(value):
     """A calendar date in the page's language."""
-    return format_date(value, "medium") if value else ""
+    if not value:
+        return ""
+    if type(value) is datetime.date:
+        return _day(value, get_locale())
+    return format_date(value, "medium")
 
 
 def month_year(value):
@@ -149,17 +158,29 @@ def month_year(value):
     return _month_year(value, get_locale()) if value else ""
 
 
+def period_label(period):
+    """A payable item's period, "2027" or "2026-11", in the page's language."""
+    return _period(period, get_locale())
+
+
+# The locale argument keys the caches below; Babel and Flask-Babel use the one in force.
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(value, locale):
+    return format_date(value, "medium")
+
+
 @functools.lru_cache(maxsize=1024)
 def _month_year(value, locale):
-    # The same in every page of a language; Babel takes longer than the rest of a month's row.
     return format_skeleton("yMMM", value, locale=locale)
 
 
-def period_label(period):
-    """A payable item's period, "2027" or "2026-11", in the page's language."""
+@functools.lru_cache(maxsize=256)
+def _period(period, locale):
     if len(period) == 7:
         year, month = period.split("-")
-        return month_year(datetime.date(int(year), int(month), 1))
+        return _month_year(datetime.date(int(year), int(month), 1), locale)
     return _("Year %(year)s", year=period)
 
 
