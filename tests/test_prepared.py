@@ -46,6 +46,12 @@ def test_joined_rows_carry_the_joined_model(db_conn):
     assert active.account.number == expected.account.number
     assert active.card_number == expected.card_number
     assert Binding.active_for(_customer("zhang.wei")) is None
+    again = Binding.active_for(liu.id)  # the column layout of the first answer is reused
+    assert (again.id, again.account.id, again.account.number) == (
+        expected.id,
+        expected.account.id,
+        expected.account.number,
+    )
 
 
 def test_model_arguments_and_ids_find_the_same_rows(db_conn):

@@ -12,6 +12,10 @@ The function runs once per database kind with a `Slot` in place of each argument
 compiles to is kept, and each call runs that SQL with the slots filled in. Arguments are
 database values: whatever a field would convert (a blind index, an encrypted value) the
 caller converts first. Rows come back as the query would return them (models, joins).
+
+Peewee also works out, for every result, which column becomes which attribute of which model;
+for one SQL text that answer never changes, so it is kept from the first result that had a
+row and given to the later ones.
 """
 
 import threading
@@ -31,6 +35,10 @@ class Slot(ColumnBase):
         return ctx.literal(ctx.state.param or "?")
 
 
+# What a Peewee cursor wrapper holds about one result rather than about the SQL it came from.
+_PER_RESULT = frozenset(("cursor", "count", "index", "initialized", "populated", "row_cache"))
+
+
 class Prepared:
     """A query-building function, compiled once per kind of database and then reused."""
 
@@ -38,6 +46,7 @@ class Prepared:
         self.build = build
         self.arity = build.__code__.co_argcount
         self._compiled = {}
+        self._layouts = {}
         self._model = None
         self._lock = threading.Lock()
 
@@ -53,23 +62,41 @@ class Prepared:
 
     def execute(self, *args):
         """Run the query with these arguments; returns Peewee's cursor wrapper over its rows."""
-        if len(args) != self.arity:
-            raise TypeError(f"this query takes {self.arity} arguments, not {len(args)}")
-        database = self._database()
-        query, sql, template = self._query_for(database)
-        params = [args[value.index] if type(value) is Slot else value for value in template]
-        cursor = database.execute_sql(sql, params)
-        return query._get_cursor_wrapper(cursor)
+        return self._run(args)[1]
 
     def all(self, *args):
         """Every row, as a list."""
-        return list(self.execute(*args))
+        kind, rows = self._run(args)
+        found = list(rows)
+        self._keep_layout(kind, rows)
+        return found
 
     def first(self, *args):
         """The first row, or None."""
-        for row in self.execute(*args):
+        kind, rows = self._run(args)
+        for row in rows:
+            self._keep_layout(kind, rows)
             return row
         return None
+
+    def _run(self, args):
+        if len(args) != self.arity:
+            raise TypeError(f"this query takes {self.arity} arguments, not {len(args)}")
+        database = self._database()
+        kind = type(database)
+        query, sql, template = self._query_for(database)
+        params = [args[value.index] if type(value) is Slot else value for value in template]
+        rows = query._get_cursor_wrapper(database.execute_sql(sql, params))
+        layout = self._layouts.get(kind)
+        if layout is not None:
+            rows.__dict__.update(layout)
+            rows.initialized = True
+        return kind, rows
+
+    def _keep_layout(self, kind, rows):
+        if rows.initialized and kind not in self._layouts:
+            layout = {name: value for name, value in vars(rows).items() if name not in _PER_RESULT}
+            self._layouts[kind] = layout
 
     def _database(self):
         """The database the query's model is bound to now (tests and tools may rebind it)."""
