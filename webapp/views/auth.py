@@ -42,7 +42,7 @@ def login():
     """Show the login form (or the dashboard to a customer already signed in)."""
     if current_user.is_authenticated:
         return redirect(url_for("banking.dashboard"))
-    return _login_page(LoginForm())
+    return _login_page()
 
 
 @bp.post("/login")
@@ -66,11 +66,13 @@ def submit_login():
     return _login_page(form)
 
 
-def _login_page(form, error=None):
+def _login_page(form=None, error=None):
+    """The login page; a first visit with nothing to report is the same for everyone."""
     timed_out = session.pop("timed_out", False)
-    if error or timed_out or form.errors or request.query_string or "_flashes" in session:
-        return render_template("auth/login.html", form=form, error=error, timed_out=timed_out)
-    return render_with_token("auth/login.html", form=form)
+    if form is None and not (timed_out or request.query_string or "_flashes" in session):
+        return render_with_token("auth/login.html", lambda: {"form": LoginForm()})
+    form = form or LoginForm()
+    return render_template("auth/login.html", form=form, error=error, timed_out=timed_out)
 
 
 def start_session(user):

@@ -43,9 +43,10 @@ def render_page(page, fragment, **context):
 _token_pages = {}
 
 
-def render_with_token(template, **context):
+def render_with_token(template, make_context):
     """A page that is the same for every visitor but for their CSRF token (a login form with
     nothing to report): rendered once per language, then given each visitor's own token.
+    make_context() gives the template's values; it is called only when the page is rendered.
 
     The token is long and random, so it appears in the page only where the page put it.
     """
@@ -54,7 +55,7 @@ def render_with_token(template, **context):
     kept = _token_pages.get(key)
     if kept is not None:
         return kept[1].replace(kept[0], token)
-    page = render_template(template, **context)
+    page = render_template(template, **make_context())
     if token in page and not current_app.debug:
         _token_pages[key] = (token, page)
     return page
