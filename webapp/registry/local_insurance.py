@@ -39,20 +39,7 @@ def _person_key(id_number):
     return RegistryInsuredPerson.id_number_index.db_value(id_number)
 
 
-def _span_of(person):
-    """The first and last month of a person's records, each from a subquery of its own: the
-    database then reads one end of the person's index for each, not every record between."""
-    of_person = RegistryContribution.person == RegistryInsuredPerson.id
-    return (
-        RegistryInsuredPerson.select(
-            RegistryContribution.select(fn.MIN(RegistryContribution.month)).where(of_person),
-            RegistryContribution.select(fn.MAX(RegistryContribution.month)).where(of_person),
-        )
-        .where(RegistryInsuredPerson.id_number_index == person)
-        .tuples()
-    )
-
-
+# The overview.
 _person_by_key = Prepared(
     lambda person: (
         RegistryInsuredPerson.select(
@@ -102,7 +89,8 @@ _balances_of = Prepared(
         .tuples()
     )
 )
-# Columns in the order of registry.PayableItem's fields; whether it is paid, not when.
+# The fees page: columns in the order of registry.PayableItem's fields; whether an item is
+# paid, not when.
 _payable_items_of = Prepared(
     lambda person: (
         RegistryPayableItem.select(
@@ -123,6 +111,23 @@ _payable_items_of = Prepared(
         .tuples()
     )
 )
+
+
+# Contribution records.
+def _span_of(person):
+    """The first and last month of a person's records, each from a subquery of its own: the
+    database then reads one end of the person's index for each, not every record between."""
+    of_person = RegistryContribution.person == RegistryInsuredPerson.id
+    return (
+        RegistryInsuredPerson.select(
+            RegistryContribution.select(fn.MIN(RegistryContribution.month)).where(of_person),
+            RegistryContribution.select(fn.MAX(RegistryContribution.month)).where(of_person),
+        )
+        .where(RegistryInsuredPerson.id_number_index == person)
+        .tuples()
+    )
+
+
 _contribution_span = Prepared(_span_of)
 # Columns in the order of registry.Contribution's fields. Only the month needs converting: the
 # others come back from either database as the integers and text they are.
