@@ -172,8 +172,8 @@ class LocalRegistry(local.LocalRegistry):
         if person is None:
             return None
         person_id, name, region = person
-        employments = _employments_of.execute(person_id)
-        participations = {row[0]: row for row in _participations_of.execute(person_id)}
+        employments = _employments_of.all(person_id)
+        participations = {row[0]: row for row in _participations_of.all(person_id)}
         return registry.InsuredPerson(
             name=name,
             region=region,
@@ -186,9 +186,7 @@ class LocalRegistry(local.LocalRegistry):
         )
 
     def balances(self, id_number):
-        return [
-            registry.AccountBalance(*row) for row in _balances_of.execute(_person_key(id_number))
-        ]
+        return [registry.AccountBalance(*row) for row in _balances_of.all(_person_key(id_number))]
 
     def contribution_span(self, id_number):
         first, last = _contribution_span.first(_person_key(id_number)) or (None, None)
@@ -196,7 +194,7 @@ class LocalRegistry(local.LocalRegistry):
 
     def contributions(self, id_number, year):
         month = RegistryContribution.month
-        rows = _contributions_between.execute(
+        rows = _contributions_between.all(
             _person_key(id_number),
             month.db_value(datetime.date(year, 1, 1)),
             month.db_value(datetime.date(year + 1, 1, 1)),
@@ -206,7 +204,7 @@ class LocalRegistry(local.LocalRegistry):
         return records
 
     def payable_items(self, id_number):
-        rows = _payable_items_of.execute(_person_key(id_number))
+        rows = _payable_items_of.all(_person_key(id_number))
         return [registry.PayableItem(*row[:-1], paid=bool(row[-1])) for row in rows]
 
     def record_payment(self, id_number, code, *, base_fen, amount_fen, bank_reference, paid_at):
