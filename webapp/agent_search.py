@@ -60,10 +60,6 @@ class Identifier:
     def needs_reason(self):
         return self.kind in NEEDS_REASON
 
-    @property
-    def label(self):
-        return KIND_LABELS[self.kind]
-
 
 def recognise(text, card_pattern):
     """The Identifier a search box holds, told apart by its shape; raises identifiers.Invalid."""
@@ -113,11 +109,6 @@ class Match:
     open_reference: str = ""  # the open application, if any, and its status
     open_status: str = ""
     bound_account: str | None = None  # the account the card is bound to, masked
-
-    @property
-    def found_by_labels(self):
-        """Where the customer was found, in words, always in the same order."""
-        return [SOURCE_LABELS[source] for source in sorted(self.found_by)]
 
 
 def find(identifier):

@@ -23,6 +23,7 @@ from webapp import (
     agent_actions,
     agent_casefile,
     agent_search,
+    agent_text,
     agents,
     audit,
     clock,
@@ -117,7 +118,8 @@ def search():
     form = SearchForm()
     outcome = _search(form) if form.validate_on_submit() else None
     template = "agent/_search.html" if wants_fragment(SEARCH_REGION) else "agent/search.html"
-    return render_template(template, form=form, outcome=outcome)
+    words = agent_text.search_words(form)
+    return render_template(template, form=form, outcome=outcome, words=words)
 
 
 def _search(form):
