@@ -10,7 +10,7 @@ import functools
 from types import SimpleNamespace
 
 from babel.dates import format_skeleton
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -67,7 +67,7 @@ _in_words = {}
 
 def _for_language(what, make):
     """What make() gives, made once for the page's language."""
-    key = (what, str(get_locale()))
+    key = (what, i18n.page_locale())
     value = _in_words.get(key)
     if value is None:
         value = _in_words[key] = make()
@@ -140,7 +140,7 @@ def amounts():
 
 def month_names():
     """Months (their first days) -> "Nov 2026" / "2026年11月", for one page."""
-    locale = get_locale()
+    locale = i18n.page_locale()
     return _Texts(lambda month: _month_year(month, locale))
 
 
@@ -149,18 +149,18 @@ def day(value):
     if not value:
         return ""
     if type(value) is datetime.date:
-        return _day(value, get_locale())
+        return _day(value, i18n.page_locale())
     return format_date(value, "medium")
 
 
 def month_year(value):
     """A month (its first day) as "Nov 2026" / "2026年11月"."""
-    return _month_year(value, get_locale()) if value else ""
+    return _month_year(value, i18n.page_locale()) if value else ""
 
 
 def period_label(period):
     """A payable item's period, "2027" or "2026-11", in the page's language."""
-    return _period(period, get_locale())
+    return _period(period, i18n.page_locale())
 
 
 # The locale argument keys the caches below; Babel and Flask-Babel use the one in force.
