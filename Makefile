@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-fast lint format catalogs messages chromium bench clean
+.PHONY: run test test-fast lint format catalogs messages chromium bench profile clean
 
 run: $(VENV)/.runtime catalogs  ## Serve the app on http://127.0.0.1:5000 with demo data
 	$(BIN)/flask migrate
@@ -37,6 +37,9 @@ chromium:  ## A Chromium for the browser tests
 
 bench: $(VENV)/.dev catalogs  ## Speed, page weight, queries and scale against the budgets (~10 min; local PostgreSQL)
 	$(BIN)/python -m bench
+
+profile: $(VENV)/.dev catalogs  ## CPU time a request of each benchmarked page, in process (PAGE=name, PROFILE=1 for cProfile)
+	$(BIN)/python -m bench.profile $(if $(PAGE),--page "$(PAGE)") $(if $(PROFILE),--profile)
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
