@@ -198,8 +198,9 @@ class Search:
 
 
 def _search(kind, by_holder):
+    """The Search for one kind of identifier (a card number also by its holder, or not)."""
     # A customer comes once per place it was found in: enough rows for MAX_RESULTS of them.
-    rows = MAX_RESULTS * (len(PLACES[kind]) + by_holder)
+    rows = MAX_RESULTS * (len(PLACES[kind]) + int(by_holder))
 
     def found(value, holder, labelled):
         lookups = [place.lookup(value, labelled=labelled) for place in PLACES[kind]]
@@ -208,10 +209,10 @@ def _search(kind, by_holder):
         return reduce(lambda union, lookup: union.union(lookup), lookups)
 
     def customers(value, holder):
-        where = found(value, holder, labelled=True).alias("found")
+        found_in = found(value, holder, labelled=True).alias("found")
         return (
-            Customer.select(Customer.id, Customer.name, Customer.id_number, where.c.source)
-            .join(where, on=(where.c.customer_id == Customer.id))
+            Customer.select(Customer.id, Customer.name, Customer.id_number, found_in.c.source)
+            .join(found_in, on=(found_in.c.customer_id == Customer.id))
             .order_by(Customer.id)
             .limit(rows)
             .objects()  # each row a Customer with its source
