@@ -83,3 +83,16 @@ def test_a_call_with_the_wrong_number_of_arguments_is_refused(db_conn):
     by_id = Prepared(lambda id_: Customer.select().where(Customer.id == id_))
     with pytest.raises(TypeError):
         by_id.first()
+
+
+def test_the_binding_shown_on_the_dashboard_carries_what_the_tile_shows(db_conn):
+    liu = _customer("liu.yang")
+    shown, full = Binding.shown_for(liu), Binding.active_for(liu)
+    assert (shown.id, shown.masked_card, shown.bound_at) == (
+        full.id,
+        full.masked_card,
+        full.bound_at,
+    )
+    assert shown.account.masked_number == full.account.masked_number
+    assert shown.account.reserved_mobile is None  # not read: the tile never shows it
+    assert Binding.shown_for(_customer("zhang.wei")) is None

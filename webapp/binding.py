@@ -260,7 +260,7 @@ class Summary:
 
 def summary(customer):
     """The customer's binding status for the dashboard tile and the My binding page."""
-    active = Binding.active_for(customer)
+    active = Binding.shown_for(customer)
     if active is not None:
         card = registry.find_card(active.card_number)
         state = "bound" if card is not None and card.status == registry.CARD_ACTIVE else "suspended"

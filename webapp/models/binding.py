@@ -112,6 +112,12 @@ class Binding(BaseModel):
         return _active_binding.first(cls.customer.db_value(customer))
 
     @classmethod
+    def shown_for(cls, customer):
+        """The customer's active binding as the dashboard and My binding show it (its card and
+        account number, not the indexes or the reserved mobile), or None."""
+        return _shown_binding.first(cls.customer.db_value(customer))
+
+    @classmethod
     def active_for_card(cls, card_number):
         """The active binding of this card, or None."""
         return cls.get_or_none(cls.card_number_index == card_number, cls.status == cls.ACTIVE)
@@ -146,6 +152,26 @@ _owned_application = Prepared(
 _active_binding = Prepared(
     lambda customer: (
         Binding.select(Binding, Account)
+        .join(Account)
+        .where(Binding.customer == customer, Binding.status == Binding.ACTIVE)
+        .limit(1)
+    )
+)
+
+_shown_binding = Prepared(
+    lambda customer: (
+        Binding.select(
+            Binding.id,
+            Binding.customer,
+            Binding.card_number,
+            Binding.region,
+            Binding.account,
+            Binding.application,
+            Binding.status,
+            Binding.bound_at,
+            Account.id,
+            Account.number,
+        )
         .join(Account)
         .where(Binding.customer == customer, Binding.status == Binding.ACTIVE)
         .limit(1)
