@@ -67,7 +67,9 @@ def up(migrator, db):
         region = CharField(max_length=6)
         account = ForeignKeyField(Account, on_delete="RESTRICT")
         application = ForeignKeyField(Application, on_delete="RESTRICT")
-        status = CharField(max_length=10, constraints=[SQL("CHECK (status IN ('active', 'ended'))")])
+        status = CharField(
+            max_length=10, constraints=[SQL("CHECK (status IN ('active', 'ended'))")]
+        )
         bound_at = DateTimeField()
         ended_at = DateTimeField(null=True)
         end_reason = CharField(max_length=40, null=True)

@@ -8,9 +8,17 @@ from webapp import config, create_app
 from webapp.extensions import db
 
 SETTINGS = [
-    "APP_ENV", "SECRET_KEY", "PII_KEY", "SIGNATURE_KEY", "SMS_BACKEND", "DATABASE_URL",
-    "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER",
-    "TWILIO_MESSAGING_SERVICE_SID", "OTP_KEY",
+    "APP_ENV",
+    "SECRET_KEY",
+    "PII_KEY",
+    "SIGNATURE_KEY",
+    "SMS_BACKEND",
+    "DATABASE_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_FROM_NUMBER",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "OTP_KEY",
 ]
 
 
@@ -100,8 +108,12 @@ def test_production_refuses_by_default_without_any_setting(monkeypatch, tmp_path
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod' / 'app.db'}")
     message = _refusal(tmp_path)
-    for problem in ("SECRET_KEY is not set", "PII_KEY is not set", "SIGNATURE_KEY is not set",
-                    "SMS_BACKEND=console"):
+    for problem in (
+        "SECRET_KEY is not set",
+        "PII_KEY is not set",
+        "SIGNATURE_KEY is not set",
+        "SMS_BACKEND=console",
+    ):
         assert problem in message
 
 

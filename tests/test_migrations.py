@@ -33,7 +33,8 @@ def _models():
     _import_every_module()
     # Migrations freeze copies of models bound to the same database; only the app's own count.
     bound = [
-        m for m in set(_all_subclasses(peewee.Model))
+        m
+        for m in set(_all_subclasses(peewee.Model))
         if m._meta.database is db.database and m.__module__.startswith("webapp.")
     ]
     bases = {base for model in bound for base in model.__mro__[1:]}
@@ -115,8 +116,11 @@ def test_migrations_create_the_indexes_the_models_declare(empty_database):
             for names, unique in model._meta.indexes
             if isinstance(names, tuple | list)
         ]
-        missing += [f"{table}{columns} unique={unique}" for columns, unique in wanted
-                    if (columns, unique) not in indexes]
+        missing += [
+            f"{table}{columns} unique={unique}"
+            for columns, unique in wanted
+            if (columns, unique) not in indexes
+        ]
     assert not missing, f"indexes the models declare but the migrations do not create: {missing}"
 
 
@@ -131,7 +135,8 @@ def test_migrating_twice_changes_nothing(empty_database):
 
 def test_every_migration_file_is_applied_in_order(empty_database):
     migration_files = sorted(
-        name[:-3] for name in os.listdir(database.MIGRATIONS_DIR)
+        name[:-3]
+        for name in os.listdir(database.MIGRATIONS_DIR)
         if name[:4].isdigit() and name.endswith(".py")
     )
     assert migration_files

@@ -222,9 +222,7 @@ def log_lines(app):
     handler.setStream(previous)
 
 
-def test_log_lines_of_a_login_and_dashboard_journey_hold_no_full_identifier(
-    app, client, log_lines
-):
+def test_log_lines_of_a_login_and_dashboard_journey_hold_no_full_identifier(app, client, log_lines):
     @app.get("/test-only/careless/<path:value>")
     def careless(value):
         logging.getLogger("webapp.binding").warning(
@@ -262,7 +260,7 @@ def test_log_lines_of_a_login_and_dashboard_journey_hold_no_full_identifier(
         f"card 9{ZHANG_ACCOUNT}",
         f"mobile {ZHANG_MOBILE[:3]} {ZHANG_MOBILE[3:7]} {ZHANG_MOBILE[7:]}",
         f"mobile {ZHANG_MOBILE[:3]}-{ZHANG_MOBILE[3:7]}-{ZHANG_MOBILE[7:]}",
-        f"account {' '.join(ZHANG_ACCOUNT[i:i + 4] for i in range(0, len(ZHANG_ACCOUNT), 4))}",
+        f"account {' '.join(ZHANG_ACCOUNT[i : i + 4] for i in range(0, len(ZHANG_ACCOUNT), 4))}",
     ],
 )
 def test_scrubber_masks_identifiers_in_any_log_text(text):
