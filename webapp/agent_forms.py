@@ -1,6 +1,6 @@
 """Forms of the agent console: search, the reason for an action, the access-log filter.
 
-The search box and the reason list are drawn on every console search, so their fields render
+The reason list and the note box are drawn on every console page that asks why, so they render
 through lean widgets: the same HTML as WTForms' own widgets write, without their generic
 formatting machinery, and the reason list's options are written once per language.
 """
@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms import Choice, DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import Select, TextInput
 from wtforms.widgets.core import clean_key
@@ -54,27 +54,37 @@ class LeanTextInput(TextInput):
         return Markup(f"<input {_attributes(attributes)}>")  # noqa: S704 (values escaped)
 
 
+# (str(locale), the reason chosen or None) -> the reason list's options
+_reason_options = {}
+
+
+def reason_options(chosen):
+    """The reason list's <option>s as Select writes them, with `chosen` selected (none when it is
+    not a choice), in the page's language. They differ only by language and by the choice, so
+    each variant is written once and kept."""
+    selected = chosen if any(choice.value == chosen for choice in REASON_CHOICES) else None
+    key = (str(get_locale()), selected)
+    options = _reason_options.get(key)
+    if options is None:
+        options = _reason_options[key] = Markup(  # noqa: S704 (values and labels escaped)
+            "".join(
+                Select.render_option(
+                    Choice(choice.value, choice.label, choice.value == selected, choice.render_kw)
+                )
+                for choice in REASON_CHOICES
+            )
+        )
+    return options
+
+
 class ReasonSelect(Select):
-    """The list of reasons, written as Select writes it.
-
-    Its options differ only by language and by which one is selected: each variant is written
-    once and kept.
-    """
-
-    _options = {}
+    """The list of reasons, written as Select writes it."""
 
     def __call__(self, field, **attributes):
         attributes.setdefault("id", field.id)
         _add_validation_attributes(self, field, attributes)
         attributes["name"] = field.name
-        selected = field.data if field.data == "" or field.data in REASONS else None
-        key = (str(get_locale()), selected)
-        options = self._options.get(key)
-        if options is None:
-            options = self._options[key] = "".join(
-                self.render_option(choice) for choice in field._iter_choices_normalized()
-            )
-        html = f"<select {_attributes(attributes)}>{options}</select>"
+        html = f"<select {_attributes(attributes)}>{reason_options(field.data)}</select>"
         return Markup(html)  # noqa: S704 (values and labels escaped)
 
 

@@ -29,20 +29,6 @@ MASKS = {
     "mobile": pii.mask_mobile,
     "card_number": pii.mask_tail,
 }
-# What a result says it was found by: a kind of identifier, and the places it was found in.
-KIND_LABELS = {
-    "reference": _l("application reference"),
-    "id_number": _l("ID number"),
-    "mobile": _l("mobile number"),
-    "card_number": _l("card number"),
-}
-SOURCE_LABELS = {
-    "customer": _l("the bank's ID record"),
-    "application": _l("an application"),
-    "binding": _l("a binding"),
-    "account": _l("an account's reserved mobile"),
-    "registry": _l("the registry's card holder"),
-}
 
 
 @dataclass(frozen=True)

@@ -1,41 +1,31 @@
-"""What the agent search says in the page's language: its fields' names and where a customer
-was found.
+"""What the agent search says, in the page's language: made once per language.
 
-These read the same on every search in a language, so each is put in words once per language:
-a lazy string asks Flask-Babel for its translation anew every time a page shows it.
+The search's labels, hints and result words read the same on every search in a language, and
+looking each up again (a lazy string asks Flask-Babel anew every time it is shown) would cost
+more than the rest of the fragment. templates/agent/_search_words.html holds them.
 """
 
+from flask import current_app
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from webapp.agent_search import KIND_LABELS, SOURCE_LABELS
+from webapp.agent_forms import REASON_CHOICES, reason_options
 
-# str(locale) -> SearchWords
-_in_words = {}
-
-
-def _words(text):
-    # The catalog's text is the app's own, as Jinja treats it (a lazy string is shown as it is).
-    return Markup(text)  # noqa: S704
-
-
-class SearchWords:
-    """The search form's field labels, the kinds of identifier and the places searched."""
-
-    def __init__(self, form):
-        self.labels = {field.name: _words(field.label.text) for field in form}
-        self.kinds = {kind: _words(label) for kind, label in KIND_LABELS.items()}
-        self.sources = {source: _words(label) for source, label in SOURCE_LABELS.items()}
-
-    def found_by(self, sources):
-        """Where a customer was found, in words, always in the same order."""
-        return Markup(", ").join(self.sources[source] for source in sorted(sources))
+# str(locale) -> the module of templates/agent/_search_words.html in that language
+_words_in = {}
 
 
 def search_words(form):
-    """The words of the search (a SearchForm's labels among them) in the page's language."""
-    key = str(get_locale())
-    words = _in_words.get(key)
+    """The search's words (a SearchForm's labels among them) in the request's language."""
+    language = str(get_locale())
+    words = _words_in.get(language)
     if words is None:
-        words = _in_words[key] = SearchWords(form)
+        # The catalog's text is the app's own, as Jinja treats it (a lazy string shows as it is).
+        labels = {field.name: Markup(field.label.text) for field in form}  # noqa: S704
+        options = {None: reason_options(None)}
+        options.update((choice.value, reason_options(choice.value)) for choice in REASON_CHOICES)
+        template = current_app.jinja_env.get_template("agent/_search_words.html")
+        words = template.make_module({"form_labels": labels, "reason_options": options})
+        if not current_app.debug:  # templates change as one works
+            _words_in[language] = words
     return words
