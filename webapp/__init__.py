@@ -196,7 +196,8 @@ def _install_request_gettext(app):
 
 def _page_gettext(string, /, **variables):
     # The catalog's text is the app's own, as Jinja treats it; the values are escaped by %.
-    return Markup(_translations().ugettext(string)) % variables  # noqa: S704
+    text = Markup(_translations().ugettext(string))  # noqa: S704
+    return text % variables if variables or "%" in text else text
 
 
 def _page_ngettext(singular, plural, num, /, **variables):
