@@ -5,8 +5,7 @@ import hashlib
 import os
 
 from flask import Flask, current_app, g, request, session
-from flask.globals import _cv_app, _cv_request
-from flask_babel import get_translations
+from flask.globals import _cv_request
 from flask_login import current_user, logout_user
 from markupsafe import Markup
 
@@ -161,22 +160,6 @@ def _present(extra=None, **attributes):
     return {name: value for name, value in attributes.items() if value is not None}
 
 
-def _translations():
-    """The request's translations, found once per locale in force: Flask-Babel seeks them anew
-    for every string, which on a page of ~50 strings costs more than the rest of its rendering."""
-    app_context = _cv_app.get(None)
-    state = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
-    cached = getattr(state, "page_translations", None)
-    # force_locale() swaps the locale object, so a pair cached for another locale is refused.
-    if cached is not None and cached[0] is getattr(state, "babel_locale", None):
-        return cached[1]
-    translations = get_translations()  # Also settles the locale on Flask-Babel's context.
-    state = g.get("_flask_babel") if g else None
-    if state is not None:
-        state.page_translations = (getattr(state, "babel_locale", None), translations)
-    return translations
-
-
 def _install_request_gettext(app):
     """Templates translate through the request's cached translations.
 
@@ -185,10 +168,10 @@ def _install_request_gettext(app):
     to them passes through three context-inspecting calls for every string on the page.
     """
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        gettext=lambda s: i18n.page_translations().ugettext(s),
+        ngettext=lambda s, p, n: i18n.page_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: i18n.page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: i18n.page_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
     app.jinja_env.globals.update(_=_page_gettext, gettext=_page_gettext, ngettext=_page_ngettext)
@@ -196,13 +179,13 @@ def _install_request_gettext(app):
 
 def _page_gettext(string, /, **variables):
     # The catalog's text is the app's own, as Jinja treats it; the values are escaped by %.
-    text = Markup(_translations().ugettext(string))  # noqa: S704
+    text = Markup(i18n.page_translations().ugettext(string))  # noqa: S704
     return text % variables if variables or "%" in text else text
 
 
 def _page_ngettext(singular, plural, num, /, **variables):
     variables.setdefault("num", num)
-    return Markup(_translations().ungettext(singular, plural, num)) % variables  # noqa: S704
+    return Markup(i18n.page_translations().ungettext(singular, plural, num)) % variables  # noqa: S704
 
 
 _static_digests = {}

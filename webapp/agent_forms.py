@@ -6,7 +6,6 @@ formatting machinery, and the reason list's options are written once per languag
 """
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import Choice, DateField, SelectChoice, SelectField, StringField
@@ -16,6 +15,7 @@ from wtforms.widgets.core import clean_key
 
 from webapp import agent_actions
 from webapp.agent_timeline import REASONS
+from webapp.i18n import lazy_gettext as _l
 
 REASON_CHOICES = [SelectChoice("", _l("Choose a reason"))] + [
     SelectChoice(code, label) for code, label in REASONS.items()

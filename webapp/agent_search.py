@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass, field
 from functools import reduce
 
-from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Value
 
 from webapp import identifiers, pii, registry
+from webapp.i18n import lazy_gettext as _l
 from webapp.models import Account, Application, Binding, Customer
 from webapp.models.binding import OPEN_STATUSES
 from webapp.prepared import Prepared

@@ -4,7 +4,8 @@ import datetime
 from dataclasses import dataclass
 
 from flask_babel import format_datetime
-from flask_babel import lazy_gettext as _l
+
+from webapp.i18n import lazy_gettext as _l
 
 ACTIONS = {
     "login.succeeded": _l("Logged in"),

@@ -1,7 +1,6 @@
 """Flask-WTF forms: every field length-bounded, every message translated."""
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from webapp import identifiers, registry
+from webapp.i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 from flask import g, has_request_context, request
-from flask_babel import format_datetime, format_time, get_locale
-from flask_babel import lazy_gettext as _l
+from flask.globals import _cv_app
+from flask_babel import format_datetime, format_time, get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -34,6 +35,36 @@ def _best_match(accept_language):
     """The locale for an Accept-Language header: browsers send a handful of distinct ones."""
     accepted = parse_accept_header(accept_language, LanguageAccept)
     return LANGUAGES[accepted.best_match(list(LANGUAGES), default="zh")]
+
+
+def page_translations():
+    """The request's translations, found once per locale in force: Flask-Babel seeks them anew
+    for every string, which on a page of ~50 strings costs more than the rest of its rendering."""
+    app_context = _cv_app.get(None)
+    state = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
+    cached = getattr(state, "page_translations", None)
+    # force_locale() swaps the locale object, so a pair cached for another locale is refused.
+    if cached is not None and cached[0] is getattr(state, "babel_locale", None):
+        return cached[1]
+    translations = get_translations()  # Also settles the locale on Flask-Babel's context.
+    state = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
+    if state is not None:
+        state.page_translations = (getattr(state, "babel_locale", None), translations)
+    return translations
+
+
+def _gettext(string, **variables):
+    text = page_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string, **variables):
+    """Flask-Babel's lazy_gettext, translated through the request's cached translations: labels
+    made at import time are put in words on every page that shows them."""
+    return LazyString(_gettext, string, **variables)
+
+
+_l = lazy_gettext
 
 
 def page_locale():

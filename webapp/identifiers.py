@@ -8,11 +8,11 @@ import re
 import unicodedata
 
 import phonenumbers
-from flask_babel import lazy_gettext as _l
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
 from webapp import clock
+from webapp.i18n import lazy_gettext as _l
 
 EARLIEST_BIRTH = datetime.date(1900, 1, 1)
 NAME_PATTERN = re.compile(

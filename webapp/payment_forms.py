@@ -1,12 +1,12 @@
 """Forms of paying a fee: the contribution base, sending the code, entering the code."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from webapp import i18n, payments
 from webapp.forms import CodeForm
+from webapp.i18n import lazy_gettext as _l
 
 
 class BaseForm(FlaskForm):

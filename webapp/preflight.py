@@ -4,9 +4,8 @@ Each check returns the name of its failure or None; the first failure stops the 
 are stable: pages, audit events and agents read them.
 """
 
-from flask_babel import lazy_gettext as _l
-
 from webapp import identifiers, registry
+from webapp.i18n import lazy_gettext as _l
 from webapp.models.binding import Binding
 
 CHECKS_IN_ORDER = (

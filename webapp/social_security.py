@@ -9,9 +9,8 @@ import datetime
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from flask_babel import lazy_gettext as _l
-
 from webapp import registry
+from webapp.i18n import lazy_gettext as _l
 from webapp.models import Binding
 from webapp.prepared import Prepared
 

@@ -11,9 +11,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from flask_babel import lazy_gettext as _l
-
 from webapp import clock
+from webapp.i18n import lazy_gettext as _l
 
 CARD_ACTIVE = "active"
 CARD_NOT_ACTIVATED = "not_activated"

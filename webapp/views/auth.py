@@ -2,13 +2,13 @@
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp import audit, clock, sign_in
 from webapp.extensions import limiter
 from webapp.extensions import login as login_manager
 from webapp.forms import LoginForm
+from webapp.i18n import lazy_gettext as _l
 from webapp.models import Agent, Customer
 from webapp.views.navigation import render_with_token, safe_next
 

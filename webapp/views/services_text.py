@@ -12,9 +12,9 @@ from types import SimpleNamespace
 from babel.dates import format_skeleton
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from webapp import i18n, social_security
+from webapp.i18n import lazy_gettext as _l
 
 REFUSALS = {
     "suspended": _l("Payments are paused while your card's services are suspended."),
