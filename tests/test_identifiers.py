@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from stdnum.cn import ric
 
 from webapp import clock, identifiers
 from webapp.identifiers import Invalid, make_resident_id
@@ -58,6 +59,24 @@ def test_invalid_resident_ids_say_what_is_wrong(entered, message):
     with pytest.raises(Invalid) as caught:
         identifiers.resident_id(entered)
     assert message in str(caught.value.message)
+
+
+@pytest.mark.parametrize(
+    ("body17", "accepted"),
+    [
+        ("11022119900101031", True),  # Changping county, a code from 1982 to 1999
+        ("11022120050101031", False),  # the same code after it was retired
+        ("11022119900101031", True),  # asked again: the same answer
+        ("11010119880230031", False),  # 30 February
+    ],
+)
+def test_a_region_counts_in_the_years_it_existed_and_the_date_must_exist(body17, accepted):
+    number = body17 + ric.calc_check_digit(body17 + "0")
+    if accepted:
+        assert identifiers.resident_id(number) == number
+    else:
+        with pytest.raises(Invalid, match="birth date or region"):
+            identifiers.resident_id(number)
 
 
 def test_a_birth_date_in_the_future_is_refused(frozen):
