@@ -4,7 +4,7 @@ import datetime
 import hashlib
 import os
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, request, session
 from flask.globals import _cv_request
 from flask_login import current_user, logout_user
 from markupsafe import Markup
@@ -26,6 +26,10 @@ SECURITY_HEADERS = (
     ("X-Frame-Options", "DENY"),
 )
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+ALL_HTTPS = (*SECURITY_HEADERS, HSTS)
+# Where a request's id waits, in the WSGI environ, to be sent as X-Request-Id.
+REQUEST_ID = "webapp.request_id"
+VARY = ("HX-Request", "HX-Target", "Cookie")
 # A signed-in request records the time it was seen at most this often: the idle timeout is
 # counted from the last record, so a session may end up to this much early, never late.
 SEEN_EVERY_SECONDS = 15
@@ -97,7 +101,6 @@ def create_app(test_config=None):
     logs.configure(app)
     if isinstance(app.config["DATABASE"], str):
         app.config["DATABASE"] = database.connect(app.config["DATABASE"], pool=True)
-    app.config.setdefault("FLASKDB_EXCLUDED_ROUTES", ("static", "public.healthz"))
     db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -135,7 +138,9 @@ def create_app(test_config=None):
     cli.register(app)
 
     app.before_request(_begin_request)
-    app.after_request(_secure_headers)
+    app.after_request(_cache_headers)
+    fixed_headers = SECURITY_HEADERS if app.config["APP_ENV"] == "development" else ALL_HTTPS
+    app.wsgi_app = FixedHeaders(app.wsgi_app, fixed_headers)
     app.url_defaults(_version_static_urls)
     app.jinja_env.filters["money"] = i18n.format_money
     app.jinja_env.filters["when"] = i18n.format_when
@@ -207,17 +212,39 @@ def _version_static_urls(endpoint, values):
     values.setdefault("v", _static_digests[key])
 
 
+class FixedHeaders:
+    """WSGI middleware: the headers every response carries, and its request's id.
+
+    They are the same on every response, so they join the list handed to the server rather
+    than being set (and each checked) on every response object.
+    """
+
+    def __init__(self, wsgi_app, headers):
+        self.wsgi_app = wsgi_app
+        self.headers = list(headers)
+
+    def __call__(self, environ, start_response):
+        def start_with_headers(status, headers, exc_info=None):
+            request_id = ("X-Request-Id", environ.get(REQUEST_ID, ""))
+            return start_response(status, [*headers, *self.headers, request_id], exc_info)
+
+        return self.wsgi_app(environ, start_with_headers)
+
+
 def _begin_request():
-    g.request_id = logs.begin_request(request.remote_addr)
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    request.environ[REQUEST_ID] = logs.begin_request(request.remote_addr)
+    if request.endpoint == "static":
+        return None
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
         return None
     now = clock.now().timestamp()
     settings = current_app.config
-    idle = datetime.timedelta(minutes=settings[current_user.idle_setting]).total_seconds()
+    idle = datetime.timedelta(minutes=settings[user.idle_setting]).total_seconds()
     absolute = datetime.timedelta(hours=settings["SESSION_ABSOLUTE_HOURS"]).total_seconds()
     started, seen = session.get("started", now), session.get("seen", now)
     if now - seen > idle or now - started > absolute:
-        sign_in.rotate_session_token(current_user._get_current_object())
+        sign_in.rotate_session_token(user)
         logout_user()
         session.clear()
         session["timed_out"] = True
@@ -228,16 +255,16 @@ def _begin_request():
     return None
 
 
-def _secure_headers(response):
+def _cache_headers(response):
     headers = response.headers
-    headers.extend(SECURITY_HEADERS)
-    headers["X-Request-Id"] = getattr(g, "request_id", "")
-    if current_app.config["APP_ENV"] != "development":
-        headers.add(*HSTS)
-    if request.endpoint == "static" and request.args.get("v"):
+    if request.endpoint != "static":
+        # Pages are personal and differ for htmx requests: no cache keeps them.
+        headers["Cache-Control"] = "no-store"
+        if "Vary" in headers:
+            response.vary.update(VARY)
+        else:
+            headers["Vary"] = ", ".join(VARY)
+    elif request.args.get("v"):
         # The URL names the file's version (see _version_static_urls): it never changes.
-        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    elif request.endpoint != "static":
-        response.headers["Cache-Control"] = "no-store"
-        response.vary.update(("HX-Request", "HX-Target", "Cookie"))
+        headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response

@@ -1,6 +1,6 @@
 """Flask extensions as module globals, bound to the app in create_app()."""
 
-from flask import request
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -15,12 +15,19 @@ def client_ip():
 
 
 class Database(FlaskDB):
-    """FlaskDB that tolerates a connection already open in this thread (CLI, tests)."""
+    """FlaskDB connecting when a request first queries, not before every request.
 
-    def connect_db(self):
-        if request.endpoint in self._excluded_routes:
-            return
-        self.database.connect(reuse_if_open=True)
+    Peewee opens (or borrows from the pool) a connection on the first query; the connection is
+    given back when the request ends. Pages that read nothing (the guide, the login form,
+    static files, the health check) never take one.
+    """
+
+    def _register_handlers(self, app):
+        app.teardown_request(self.close_db)
+
+    def close_db(self, exc):
+        if not self.database.is_closed():
+            self.database.close()
 
 
 class RouteLimiter(Limiter):
@@ -45,8 +52,22 @@ class RouteLimiter(Limiter):
             ]
 
 
+class SessionLogin(LoginManager):
+    """Flask-Login, skipping its session protection's work when that protection is off.
+
+    Flask-Login hashes the client's address and browser on every request before it looks at
+    whether protection is on. This app ties a session to a token rotated at every login,
+    logout and time-out instead (see webapp.sign_in), and turns the protection off.
+    """
+
+    def _session_protection_failed(self):
+        if not current_app.config.get("SESSION_PROTECTION", self.session_protection):
+            return False
+        return super()._session_protection_failed()
+
+
 db = Database()
-login = LoginManager()
+login = SessionLogin()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = Htmx()

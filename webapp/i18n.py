@@ -3,6 +3,7 @@
 import functools
 from decimal import Decimal
 
+from babel import Locale
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 from flask import g, has_request_context, request
 from flask.globals import _cv_app
@@ -15,6 +16,8 @@ from werkzeug.http import parse_accept_header
 LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 COOKIE = "lang"
+# Short code -> its Babel Locale, parsed once (Flask-Babel takes a Locale as it is).
+_LOCALES = {code: Locale.parse(name) for code, name in LANGUAGES.items()}
 
 
 def select_locale():
@@ -23,10 +26,10 @@ def select_locale():
     Outside a request (CLI commands for operators) messages are in English.
     """
     if not has_request_context():
-        return LANGUAGES["en"]
+        return _LOCALES["en"]
     chosen = request.cookies.get(COOKIE)
-    if chosen in LANGUAGES:
-        return LANGUAGES[chosen]
+    if chosen in _LOCALES:
+        return _LOCALES[chosen]
     return _best_match(request.headers.get("Accept-Language", ""))
 
 
@@ -34,7 +37,7 @@ def select_locale():
 def _best_match(accept_language):
     """The locale for an Accept-Language header: browsers send a handful of distinct ones."""
     accepted = parse_accept_header(accept_language, LanguageAccept)
-    return LANGUAGES[accepted.best_match(list(LANGUAGES), default="zh")]
+    return _LOCALES[accepted.best_match(list(LANGUAGES), default="zh")]
 
 
 def page_translations():
