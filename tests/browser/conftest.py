@@ -182,3 +182,11 @@ def log_in(page, username="zhang.wei", password=demo.PASSWORD):
     page.locator("input[name=password]").fill(password)
     page.locator("form:not(.inline-form) button[type=submit]").click()
     page.wait_for_url(re.compile(r"/dashboard$"))
+
+
+def wait_for_htmx(locator):
+    """Wait until htmx has set up the element (it keeps its state for it in a property), so
+    what the test types next is seen as a change, as it would be for a person."""
+    locator.page.wait_for_function(
+        "element => element['htmx-internal-data'] !== undefined", arg=locator.element_handle()
+    )

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, screenshot, wait_for_htmx
 from webapp import demo, sign_in
 from webapp.identifiers import make_resident_id
 from webapp.models import Account, Binding, Customer
@@ -203,6 +203,7 @@ def test_inline_validation_and_change_links(open_page):
     page.get_by_role("button", name=EN["start"]).click()
     page.wait_for_url(re.compile(r"/card$"))
     id_field = page.get_by_label("Resident ID number")
+    wait_for_htmx(id_field)
     id_field.fill("11010119900101123")
     page.get_by_label("Social security card number").focus()
     page.get_by_text("Your ID number must be 18 characters").wait_for()

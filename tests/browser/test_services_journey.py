@@ -5,7 +5,7 @@ import re
 import pytest
 from flask_babel import gettext
 
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, screenshot, wait_for_htmx
 from webapp import registry
 from webapp.models import Account, Customer, Payment
 from webapp.registry.insurance import RegistryPayableItem, RegistryPayment
@@ -123,6 +123,8 @@ def read_contributions(page, words, shots, javascript):
     assert page.get_by_role("heading", name=words("in_year", year=latest)).is_visible()
     page.evaluate("window.__noReload = true")
     earlier = latest - 2
+    if javascript:
+        wait_for_htmx(page.locator("form.year-filter"))
     page.locator("select[name=year]").select_option(str(earlier))
     if not javascript:
         page.get_by_role("button", name=words("show")).click()
