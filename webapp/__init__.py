@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from webapp import clock, config, database, i18n, logs, pii, sign_in
 from webapp.extensions import babel, csrf, db, htmx, limiter, login
+from webapp.layout import LayoutEnvironment, PageTemplate
 from webapp.sessions import CookieSessions, reuse_csrf_token
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,7 +41,11 @@ class App(Flask):
 
     A URL rule never changes while the app runs, yet building a URL walks the rule again; a
     page links to the same few fixed places (the guide, log out, its CSS and scripts).
+
+    Its templates keep the page layout rendered (webapp.layout).
     """
+
+    jinja_environment = LayoutEnvironment
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,6 +101,7 @@ def create_app(test_config=None):
     config.refuse_unsafe(app.config)
     app.config["SESSION_COOKIE_SECURE"] = app.config["APP_ENV"] == "production"
     app.session_interface = CookieSessions()
+    app.jinja_env.template_class = PageTemplate
 
     pii.configure(app.config["PII_KEY"])
     logs.configure(app)
