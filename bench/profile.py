@@ -24,6 +24,9 @@ from bench.client import InProcessClient
 CUSTOMERS = 2_000
 BOUND = 400
 WARM_UP = 50
+# Each page is timed this many times and its fastest round kept: other work on the machine
+# only ever adds time.
+ROUNDS = 3
 
 
 def main(argv=None):
@@ -91,9 +94,12 @@ def _serve(app, request, times):
 
 def _cpu_us(app, request, options):
     _serve(app, request, WARM_UP)
-    started = time.process_time()
-    _serve(app, request, options.requests)
-    return (time.process_time() - started) / options.requests * 1e6
+    rounds = []
+    for _ in range(ROUNDS):
+        started = time.process_time()
+        _serve(app, request, options.requests)
+        rounds.append((time.process_time() - started) / options.requests * 1e6)
+    return min(rounds)
 
 
 def _profile(app, request, options):
