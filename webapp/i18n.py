@@ -17,7 +17,7 @@ LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 COOKIE = "lang"
 # Short code -> its Babel Locale, parsed once (Flask-Babel takes a Locale as it is).
-_LOCALES = {code: Locale.parse(name) for code, name in LANGUAGES.items()}
+LOCALES = {code: Locale.parse(name) for code, name in LANGUAGES.items()}
 
 
 def select_locale():
@@ -26,10 +26,10 @@ def select_locale():
     Outside a request (CLI commands for operators) messages are in English.
     """
     if not has_request_context():
-        return _LOCALES["en"]
+        return LOCALES["en"]
     chosen = request.cookies.get(COOKIE)
-    if chosen in _LOCALES:
-        return _LOCALES[chosen]
+    if chosen in LOCALES:
+        return LOCALES[chosen]
     return _best_match(request.headers.get("Accept-Language", ""))
 
 
@@ -37,7 +37,7 @@ def select_locale():
 def _best_match(accept_language):
     """The locale for an Accept-Language header: browsers send a handful of distinct ones."""
     accepted = parse_accept_header(accept_language, LanguageAccept)
-    return _LOCALES[accepted.best_match(list(LANGUAGES), default="zh")]
+    return LOCALES[accepted.best_match(list(LANGUAGES), default="zh")]
 
 
 def page_translations():

@@ -18,12 +18,12 @@ as they are, through base.html.
 import contextvars
 
 from flask import current_app, has_request_context, request
-from flask.templating import Environment
 from flask_login import current_user
 from jinja2 import Template
 from markupsafe import escape
 
 from webapp.i18n import current_language
+from webapp.templating import TranslatedEnvironment
 
 LAYOUT = "base.html"
 # Between the title and the main region in a page rendered with the stand-in layout. A
@@ -47,8 +47,8 @@ _MARKED = (
 _standing_in = contextvars.ContextVar("standing_in", default=False)
 
 
-class LayoutEnvironment(Environment):
-    """Flask's Jinja environment, giving pages the stand-in layout while they are rendered
+class LayoutEnvironment(TranslatedEnvironment):
+    """The app's Jinja environment, giving pages the stand-in layout while they are rendered
     for a kept layout (see PageTemplate)."""
 
     def get_template(self, name, parent=None, globals=None):

@@ -1,0 +1,95 @@
+"""Templates compiled once per language, their fixed words translated as they are compiled.
+
+Templates say `_("Log out")` and `_("Hello, %(name)s", name=...)`. Looking each of those up
+again in the catalog on every page cost more than anything else most pages do. The words
+are fixed, so each language gets its own compiled copy of every template, in which such a
+call with a literal message is already its translation: marked safe (the catalog is the
+app's own text), with %-placeholders filled from the call's values, escaped, as the
+template's `_` would have done at run time (webapp._page_gettext).
+
+Outside a request, and in development (templates change as one works), templates are
+compiled once and translated as they render.
+"""
+
+from flask import current_app, has_request_context
+from flask.templating import Environment
+from jinja2 import nodes
+from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
+
+from webapp import i18n
+
+# The names templates translate with (see webapp._install_request_gettext).
+GETTEXT_NAMES = frozenset(("_", "gettext"))
+# Templates kept per language: more than the app has.
+CACHE_SIZE = 400
+
+
+class TranslatedEnvironment(Environment):
+    """Flask's Jinja environment, handing out each template compiled for the page's language."""
+
+    # On a language's own environment: its translations (None on the app's environment).
+    translations = None
+
+    def get_template(self, name, parent=None, globals=None):
+        if self.translations is None and has_request_context() and not current_app.debug:
+            return self._in_language().get_template(name, parent, globals)
+        return super().get_template(name, parent, globals)
+
+    def _in_language(self):
+        """The environment compiling for the page's language, made on its first use."""
+        locale = i18n.page_locale()
+        # The app's own two Locales are looked up by identity: writing a Locale out as text
+        # costs more than the rest of this. Others (force_locale makes new ones) go by name.
+        known = self.__dict__.setdefault("_by_locale", {})
+        found = known.get(id(locale))
+        if found is not None and found[0] is locale:
+            return found[1]
+        by_name = self.__dict__.setdefault("_by_name", {})
+        name = str(locale)
+        environment = by_name.get(name)
+        if environment is None:
+            # An overlay shares the globals, filters and loader; its templates are its own.
+            environment = self.overlay(cache_size=CACHE_SIZE)
+            environment.translations = i18n.page_translations()
+            by_name[name] = environment
+        if any(locale is own for own in i18n.LOCALES.values()):
+            known[id(locale)] = (locale, environment)
+        return environment
+
+    def _parse(self, source, name, filename):
+        tree = super()._parse(source, name, filename)
+        if self.translations is not None:
+            tree = _Translator(self.translations).visit(tree)
+            tree.set_environment(self)
+        return tree
+
+
+class _Translator(NodeTransformer):
+    """Turns `_("literal", name=value, ...)` into its translation, filled at run time."""
+
+    def __init__(self, translations):
+        self.translations = translations
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if not (
+            isinstance(node.node, nodes.Name)
+            and node.node.name in GETTEXT_NAMES
+            and len(node.args) == 1
+            and isinstance(node.args[0], nodes.Const)
+            and isinstance(node.args[0].value, str)
+            and node.dyn_args is None
+            and node.dyn_kwargs is None
+        ):
+            return node
+        text = Markup(self.translations.ugettext(node.args[0].value))  # noqa: S704
+        if not node.kwargs:
+            # As _page_gettext: a message without values is formatted only for its "%%".
+            text = text % {} if "%" in text else text
+            return nodes.MarkSafe(nodes.Const(str(text)), lineno=node.lineno)
+        values = nodes.Dict(
+            [nodes.Pair(nodes.Const(pair.key), pair.value) for pair in node.kwargs],
+            lineno=node.lineno,
+        )
+        return nodes.Mod(nodes.MarkSafe(nodes.Const(str(text))), values, lineno=node.lineno)
