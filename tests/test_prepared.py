@@ -3,6 +3,7 @@
 import pytest
 
 from webapp.models import Account, Application, Binding, Customer
+from webapp.models import binding as binding_models
 from webapp.prepared import Prepared
 from webapp.registry.local import RegistryCard
 
@@ -96,3 +97,24 @@ def test_the_binding_shown_on_the_dashboard_carries_what_the_tile_shows(db_conn)
     assert shown.account.masked_number == full.account.masked_number
     assert shown.account.reserved_mobile is None  # not read: the tile never shows it
     assert Binding.shown_for(_customer("zhang.wei")) is None
+
+
+def test_fixed_values_are_written_into_the_sql_quoted(db_conn):
+    liu = _customer("liu.yang")
+    Customer.update(name="O'Brien").where(Customer.id == liu.id).execute()
+    named = Prepared(
+        lambda id_: Customer.select().where(Customer.id == id_, Customer.name == "O'Brien").limit(1)
+    )
+    assert named.first(liu.id).id == liu.id
+    assert named.first(_customer("zhang.wei").id) is None
+    _, sql, params = named._query_for(db_conn)
+    assert "'O''Brien'" in sql and "LIMIT 1" in sql
+    assert len(params) == 1  # only the id is a parameter
+
+
+def test_a_partial_index_query_has_its_condition_in_the_sql(db_conn):
+    # SQLite uses binding_one_active_per_customer only when "status = 'active'" is in the SQL.
+    _, sql, _ = binding_models._shown_binding._query_for(db_conn)
+    assert "\"status\" = 'active'" in sql
+    plan = db_conn.execute_sql("EXPLAIN QUERY PLAN " + sql, [1]).fetchall() if "?" in sql else []
+    assert not plan or "binding_one_active_per_customer" in str(plan)

@@ -13,6 +13,11 @@ compiles to is kept, and each call runs that SQL with the slots filled in. Argum
 database values: whatever a field would convert (a blind index, an encrypted value) the
 caller converts first. Rows come back as the query would return them (models, joins).
 
+What is fixed in the query (a status, a limit) is written into its SQL rather than passed as a
+parameter: SQLite uses a partial index (an application's one open status, a card's one active
+binding) only when the index's condition is known as the statement is prepared, and prepares a
+statement again, every time it runs, when that depends on a parameter's value.
+
 Peewee also works out, for every result, which column becomes which attribute of which model;
 for one SQL text that answer never changes, so it is kept from the first result that had a
 row and given to the later ones.
@@ -20,7 +25,10 @@ row and given to the later ones.
 
 import threading
 
-from peewee import ColumnBase, Proxy
+from peewee import ColumnBase, Node, Proxy
+
+# Constants of these types are written into the SQL (quoted as SQL quotes them).
+_INLINED = (int, str)
 
 
 class Slot(ColumnBase):
@@ -56,7 +64,8 @@ class Prepared:
         if compiled is None:
             with self._lock:
                 query = self.build(*(Slot(index) for index in range(self.arity)))
-                sql, params = database.get_sql_context().parse(query)
+                context = _constants_inline(database.context_class)
+                sql, params = context(**database.get_context_options()).parse(query)
                 compiled = self._compiled[kind] = (query, sql, tuple(params))
         return compiled
 
@@ -104,3 +113,33 @@ class Prepared:
             self._model = self.build(*(Slot(index) for index in range(self.arity))).model
         database = self._model._meta.database
         return database.obj if isinstance(database, Proxy) else database
+
+
+_inlining_contexts = {}
+
+
+def _constants_inline(context_class):
+    """A subclass of a database's SQL context that writes int and str constants into the SQL."""
+    inlining = _inlining_contexts.get(context_class)
+    if inlining is None:
+
+        class ConstantsInline(context_class):
+            def value(self, value, converter=None, add_param=True):
+                if isinstance(value, Node):
+                    return super().value(value, converter, add_param)
+                if converter:
+                    value = converter(value)
+                elif converter is None and self.state.converter:
+                    value = self.state.converter(value)
+                if type(value) in _INLINED:
+                    return self.literal(_sql_literal(value))
+                return super().value(value, False, add_param)
+
+        inlining = _inlining_contexts[context_class] = ConstantsInline
+    return inlining
+
+
+def _sql_literal(value):
+    if type(value) is int:
+        return str(value)
+    return "'" + value.replace("'", "''") + "'"
