@@ -80,3 +80,18 @@ def test_each_visitor_gets_their_own_token_in_the_layout(app):
         for page in (first, second)
     ]
     assert tokens[0].split('"')[0] != tokens[1].split('"')[0]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_words_translated_as_templates_compile_are_the_run_time_ones(app, language):
+    page = '{{ _("Hello, %(name)s", name=who) }}|{{ _("Log out") }}|{{ _(who) if false }}'
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        compiled = render_template_string(page, who="<b>Li</b>")
+        app.debug = True
+        try:
+            at_run_time = render_template_string(page, who="<b>Li</b>")
+        finally:
+            app.debug = False
+    assert compiled == at_run_time
+    assert "&lt;b&gt;Li&lt;/b&gt;" in compiled and "<b>" not in compiled
+    assert ("Log out" in compiled) == (language == "en")
