@@ -1,5 +1,7 @@
 """Logging in and out, lockout, idle timeout."""
 
+import time
+
 import pytest
 
 from tests.conftest import csrf_token, log_in, post_form
@@ -108,3 +110,36 @@ def test_logging_in_elsewhere_ends_the_earlier_session(app, customer):
     assert log_in(other_device).status_code == 303
     assert other_device.get("/dashboard").status_code == 200
     assert customer.get("/dashboard").status_code == 302
+
+
+def _session_cookie(client):
+    return client.get_cookie("ssb_session").value
+
+
+def test_a_remembered_session_cookie_with_a_changed_signature_is_refused(app, customer):
+    genuine = _session_cookie(customer)
+    assert customer.get("/dashboard").status_code == 200  # the cookie is now remembered
+    forged = genuine[:-2] + ("AA" if genuine[-2:] != "AA" else "BB")
+    stranger = app.test_client()
+    stranger.set_cookie("ssb_session", forged)
+    assert stranger.get("/dashboard").status_code == 302
+
+
+def test_a_remembered_session_cookie_still_expires(app, customer, monkeypatch):
+    assert customer.get("/dashboard").status_code == 200
+    signed_at = time.time()
+    app.permanent_session_lifetime = 60
+    # The cookie's signature carries the real time it was signed at.
+    monkeypatch.setattr(time, "time", lambda: signed_at + 59)
+    assert customer.get("/dashboard").status_code == 200
+    monkeypatch.setattr(time, "time", lambda: signed_at + 62)
+    assert customer.get("/dashboard").status_code == 302
+
+
+def test_changes_to_one_request_s_session_do_not_reach_the_next(app):
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookie = serializer.dumps({"_flashes": [["info", "Saved."]], "n": 1})
+    first = serializer.loads(cookie, max_age=60)
+    first["_flashes"].append(["info", "Again."])
+    first["n"] = 2
+    assert serializer.loads(cookie, max_age=60) == {"_flashes": [["info", "Saved."]], "n": 1}

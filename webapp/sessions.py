@@ -6,7 +6,9 @@ Flask builds a new signing serializer for every request, probing its JSON serial
 and tags every value so that tuples, bytes or dates survive the round trip. The app keeps only
 strings, numbers, booleans, lists and dicts in its session (flashed messages come back as
 [category, message] lists, lazily translated text as its text), so plain JSON does, and the signer is made once per secret key.
-The cookie is signed and timestamped exactly as Flask does it.
+The cookie is signed and timestamped exactly as Flask does it. A browser sends the same
+cookie with every request until its session changes, so a process remembers the cookies whose
+signature it has checked (see _RememberingSerializer).
 
 A page's CSRF token is Flask-WTF's: the session's secret token, signed with a timestamp and
 valid for an hour. Signing it anew for every page costs more than most of the page, so a
@@ -19,6 +21,7 @@ import time
 from flask import current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import SignatureExpired
 
 # A signed token is reused this long; Flask-WTF accepts it for an hour (WTF_CSRF_TIME_LIMIT).
 CSRF_REUSE_SECONDS = 300
@@ -56,9 +59,43 @@ class CookieSessions(SecureCookieSessionInterface):
         keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
         cached_keys, signer = self._signer
         if cached_keys != keys:
-            signer = super().get_signing_serializer(app)
+            signer = _RememberingSerializer(super().get_signing_serializer(app))
             self._signer = (keys, signer)
         return signer
+
+
+class _RememberingSerializer:
+    """A session cookie serializer that remembers the cookies it has verified.
+
+    Checking a signature again gives the same answer for the same cookie and keys (a new key
+    makes a new serializer), so the payload a verified cookie carried is kept, as JSON text
+    that each request reads into a session of its own. The cookie's age is checked every time.
+    """
+
+    KEPT = 4096
+
+    def __init__(self, serializer):
+        self.serializer = serializer
+        self._verified = {}  # cookie -> (payload as JSON text, when it was signed)
+
+    def dumps(self, payload):
+        return self.serializer.dumps(payload)
+
+    def loads(self, cookie, max_age=None):
+        kept = self._verified.get(cookie)
+        if kept is None:
+            payload, signed_at = self.serializer.loads(
+                cookie, max_age=max_age, return_timestamp=True
+            )
+            if len(self._verified) >= self.KEPT:
+                self._verified.clear()
+            self._verified[cookie] = (json.dumps(payload), int(signed_at.timestamp()))
+            return payload
+        text, signed_at = kept
+        if max_age is not None and int(time.time()) - signed_at > max_age:  # as itsdangerous
+            self._verified.pop(cookie, None)
+            raise SignatureExpired("the session has expired")
+        return json.loads(text)
 
 
 # (secret key, session's raw token) -> (signed token, when it was signed)
