@@ -2,10 +2,11 @@
 
 import functools
 from decimal import Decimal
+from types import SimpleNamespace
 
 from babel import Locale
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
-from flask import g, has_request_context, request
+from flask import has_request_context, request
 from flask.globals import _cv_app
 from flask_babel import format_datetime, format_time, get_locale, get_translations
 from flask_babel.speaklater import LazyString
@@ -44,15 +45,22 @@ def page_translations():
     """The request's translations, found once per locale in force: Flask-Babel seeks them anew
     for every string, which on a page of ~50 strings costs more than the rest of its rendering."""
     app_context = _cv_app.get(None)
-    state = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
+    if app_context is None:
+        return get_translations()
+    locale = page_locale()
+    state = app_context.g._flask_babel
     cached = getattr(state, "page_translations", None)
     # force_locale() swaps the locale object, so a pair cached for another locale is refused.
-    if cached is not None and cached[0] is getattr(state, "babel_locale", None):
+    if cached is not None and cached[0] is locale:
         return cached[1]
-    translations = get_translations()  # Also settles the locale on Flask-Babel's context.
-    state = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
-    if state is not None:
-        state.page_translations = (getattr(state, "babel_locale", None), translations)
+    # The app's own Locales' translations are kept for the app's life, as Flask-Babel does.
+    kept = app_context.app.extensions.setdefault("page_translations", {})
+    translations = kept.get(locale) if any(locale is own for own in LOCALES.values()) else None
+    if translations is None:
+        translations = get_translations()
+        if any(locale is own for own in LOCALES.values()):
+            kept[locale] = translations
+    state.page_translations = (locale, translations)
     return translations
 
 
@@ -72,10 +80,20 @@ _l = lazy_gettext
 
 def page_locale():
     """The locale in force, as get_locale() answers, read straight from Flask-Babel's request
-    state once the locale is settled (pages ask for it for every amount and date)."""
-    state = g.get("_flask_babel") if g else None
+    state (pages ask for it for every amount and date). In a request, the locale is settled
+    there on the first call, as get_locale() would settle it (this module is its selector)."""
+    app_context = _cv_app.get(None)
+    if app_context is None:
+        return get_locale()
+    state = app_context.g.__dict__.get("_flask_babel")
+    if state is None:
+        if not has_request_context():
+            return get_locale()
+        state = app_context.g._flask_babel = SimpleNamespace()
     locale = getattr(state, "babel_locale", None)
-    return locale if locale is not None else get_locale()
+    if locale is None:
+        locale = state.babel_locale = select_locale()
+    return locale
 
 
 def current_language():
