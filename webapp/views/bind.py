@@ -1,14 +1,11 @@
 """The binding wizard, steps 1–4: before you start, card details, account, check your answers."""
 
-from typing import NamedTuple
-
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import escape
 
-from webapp import agreement, binding, registry
+from webapp import agreement, binding
 from webapp.forms import (
     AccountForm,
     CancelForm,
@@ -19,6 +16,7 @@ from webapp.forms import (
 from webapp.models import Account, Application
 from webapp.models.binding import AWAITING_VERIFICATION, DRAFT
 from webapp.preflight import MESSAGES
+from webapp.views import card_step
 from webapp.views.navigation import render_page
 from webapp.views.verify import send_code
 
@@ -90,8 +88,7 @@ def card(reference):
         # The card stays the same when only the account changes.
         return redirect(url_for("bind.account", reference=reference), 303)
     if request.method != "POST":
-        # Nothing is checked before a submit: the fields show the answers saved so far.
-        return _render_card(application, None, _saved_fields(application))
+        return _render_card(application, card_step.saved_fields(application))
     form = CardDetailsForm()
     if form.validate_on_submit():
         binding.save_card_details(
@@ -102,99 +99,25 @@ def card(reference):
             region=form.region.data,
         )
         return redirect(_next_url(application, "bind.account"), 303)
-    return _render_card(application, form, _sent_fields(form, _check_urls(reference)))
+    return _render_card(application, card_step.sent_fields(form), form)
 
 
-@bp.post("/<reference>/card/field/<name>")
+@bp.post("/<reference>/card/field/<name>")  # The step's URL + /field/<name> (see card_step)
 def card_field(reference, name):
     """Inline check of one card-details field (htmx, on blur): returns that field alone."""
-    application, elsewhere = _owned(reference)
+    _, elsewhere = _owned(reference)
     if elsewhere or name not in CardDetailsForm.FIELDS:
         abort(404)
     form = CardDetailsForm.one_field(name)
     form.validate()
-    here = {name: request.script_root + request.path}  # The field is checked here again
-    return render_template(
-        "bind/_card_field.html",
-        field=_sent_fields(form, here)[0],
-        parts=_card_parts(),
-    )
+    (field,) = card_step.sent_fields(form, check=request.script_root + request.path)
+    return card_step.for_request().field(field)
 
 
-class CardField(NamedTuple):
-    """One card-details field as the step shows it."""
-
-    name: str
-    value: str | None  # for the region, the code chosen
-    error: str | None  # the first thing wrong with it
-    max_length: int | None
-    check: str  # where it is checked inline
-
-
-def _saved_fields(application):
-    checks = _check_urls(application.reference)
-    return [
-        CardField(
-            name,
-            getattr(application, name),
-            None,
-            CardDetailsForm.MAX_LENGTHS.get(name),
-            checks[name],
-        )
-        for name in CardDetailsForm.FIELDS
-    ]
-
-
-def _sent_fields(form, checks):
-    return [
-        CardField(
-            field.name,
-            field.data,
-            escape(field.errors[0]) if field.errors else None,  # Translated once, not per use
-            CardDetailsForm.MAX_LENGTHS.get(field.name),
-            checks[field.name],
-        )
-        for field in form
-        if field.name in CardDetailsForm.FIELDS
-    ]
-
-
-def _check_urls(reference):
-    """Where each card field is checked: one URL built, the others differ only by the name."""
-    first, *others = CardDetailsForm.FIELDS
-    url = url_for("bind.card_field", reference=reference, name=first)
-    stem = url[: -len(first)]
-    return {first: url, **{name: stem + name for name in others}}
-
-
-# str(locale) -> the card step's words and fields (templates/bind/_card_parts.html)
-_card_parts_in = {}
-
-
-def _card_parts():
-    """The card step's words and fields in the request's language, made once per language."""
-    language = str(get_locale())
-    parts = _card_parts_in.get(language)
-    if parts is None:
-        template = current_app.jinja_env.get_template("bind/_card_parts.html")
-        regions = [(code, str(name)) for code, name in registry.REGIONS.items()]
-        options = {}
-        parts = template.make_module(
-            {"step": 2, "steps": binding.STEPS, "regions": regions, "options": options}
-        )
-        # The region list as it shows with each choice (none, the blank one, each region).
-        for chosen in (None, "", *registry.REGIONS):
-            options[chosen] = parts.region_options(chosen)
-        if not current_app.debug:  # templates change as one works
-            _card_parts_in[language] = parts
-    return parts
-
-
-def _render_card(application, form, fields):
-    parts = _card_parts()
-    return _render_step(
-        "bind/_card.html", application, 2, parts.title, form=form, fields=fields, parts=parts
-    )
+def _render_card(application, fields, form=None):
+    step = card_step.for_request()
+    body = step.page(application.reference, fields, form)
+    return _render_step("bind/_written.html", application, 2, step.words.title, body=body)
 
 
 @bp.route("/<reference>/account", methods=["GET", "POST"])

@@ -1,0 +1,163 @@
+"""The card step's markup, written once per language and filled in for each request.
+
+Running the field macro for each field and rendering the same template again for every page
+cost more than all the rest of the step. So, once per language, the step
+(templates/bind/_card.html) and each of its fields (the `field` macro of
+templates/bind/_card_parts.html) are rendered with markers in place of what differs from one
+request to the next, and kept in pieces around the markers. A request fills in its own values,
+escaped as the templates would have escaped them.
+"""
+
+from types import SimpleNamespace
+from typing import NamedTuple
+
+from flask import current_app, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from webapp import binding, i18n, registry
+from webapp.forms import CardDetailsForm
+
+# Around a marker's name in kept markup: no word or markup of ours holds it.
+HOLE = "\x00"
+
+
+class CardField(NamedTuple):
+    """What one card-details field shows in this request."""
+
+    name: str
+    value: str | None  # for the region, the code chosen
+    error: Markup | None  # the first thing wrong with it
+    check: str  # the URL that checks it inline
+
+
+def saved_fields(application):
+    """The fields holding the answers saved so far (nothing is checked before a submit)."""
+    step_url = request.script_root + request.path
+    return [
+        CardField(name, getattr(application, name), None, f"{step_url}/field/{name}")
+        for name in CardDetailsForm.FIELDS
+    ]
+
+
+def sent_fields(form, check=None):
+    """The fields of a checked form: what was sent (as the checks left it) and what is wrong.
+
+    `check` is the URL that checks them, when not the step's own URL + /field/<name>.
+    """
+    step_url = request.script_root + request.path
+    return [
+        CardField(
+            field.name,
+            field.data,
+            escape(field.errors[0]) if field.errors else None,  # Translated once, not per use
+            check or f"{step_url}/field/{field.name}",
+        )
+        for field in form
+        if field.name in CardDetailsForm.FIELDS
+    ]
+
+
+def for_request():
+    """The card step in the request's language, made on its first use."""
+    language = str(i18n.page_locale())
+    step = _steps.get(language)
+    if step is None:
+        step = CardStep()
+        if not current_app.debug:  # templates change as one works
+            _steps[language] = step
+    return step
+
+
+# str(locale) -> CardStep
+_steps = {}
+# What a request fills in on the step (see templates/bind/_card.html).
+_PAGE_MARKERS = ("action", "token", "summary", "fields", "back", "cancel")
+
+
+class CardStep:
+    """The card step in one language: its words (`words.title`...), its fields and itself."""
+
+    def __init__(self):
+        template = current_app.jinja_env.get_template("bind/_card_parts.html")
+        self.words = template.make_module(
+            {
+                "step": 2,
+                "steps": binding.STEPS,
+                "regions": [(code, str(name)) for code, name in registry.REGIONS.items()],
+                "max_lengths": CardDetailsForm.MAX_LENGTHS,
+            }
+        )
+        # The region's list as it shows with each choice: none, the blank one, each region.
+        self._options = {
+            chosen: self.words.region_options(chosen) for chosen in (None, "", *registry.REGIONS)
+        }
+        self._fields = {
+            (name, with_error): _Kept(self.words.field(_field_markers(name, with_error)))
+            for name in CardDetailsForm.FIELDS
+            for with_error in (False, True)
+        }
+        self._page = _Kept(
+            render_template(
+                "bind/_card.html",
+                words=self.words,
+                **{name: _marker(name) for name in _PAGE_MARKERS},
+            )
+        )
+
+    def field(self, field):
+        """One field's markup, as the field macro writes it for these values."""
+        return self._fields[field.name, field.error is not None].fill(
+            {
+                "value": "" if field.value is None else escape(field.value),
+                "error": field.error,
+                "check": escape(field.check),
+                "options": self._options.get(field.value) or self._options[None],
+            }
+        )
+
+    def page(self, reference, fields, form=None):
+        """The step's markup with these fields, and the error summary of a form sent."""
+        summary = ""
+        if form is not None:
+            macros = current_app.jinja_env.get_template("macros.html").module
+            summary = macros.error_summary(form)
+        return self._page.fill(
+            {
+                "action": escape(request.full_path),
+                "token": escape(generate_csrf()),
+                "summary": summary,
+                "fields": Markup("\n    ").join(self.field(field) for field in fields),
+                "back": escape(url_for("bind.start")),
+                "cancel": escape(url_for("bind.cancel", reference=reference)),
+            }
+        )
+
+
+class _Kept:
+    """Markup kept in pieces around its markers, filled in with each request's values."""
+
+    def __init__(self, markup):
+        self.pieces = str(markup).split(HOLE)
+        self.holes = [(index, self.pieces[index]) for index in range(1, len(self.pieces), 2)]
+
+    def fill(self, values):
+        """The markup with these values (escaped already) where its markers are."""
+        pieces = self.pieces.copy()
+        for index, name in self.holes:
+            pieces[index] = values[name]
+        return Markup("".join(pieces))  # noqa: S704 (markup of ours, and values escaped)
+
+
+def _marker(name):
+    return Markup(f"{HOLE}{name}{HOLE}")  # noqa: S704 (a constant)
+
+
+def _field_markers(name, with_error):
+    return SimpleNamespace(
+        name=name,
+        value=_marker("value"),
+        error=_marker("error") if with_error else None,
+        check=_marker("check"),
+        options=_marker("options"),
+    )
