@@ -54,6 +54,19 @@ def test_bad_card_details_show_messages_and_keep_the_answers(customer, db_conn):
     assert Application.get(Application.reference == reference).card_number is None
 
 
+def test_what_was_typed_comes_back_escaped_in_its_field(customer, db_conn):
+    reference = wizard.start(customer)
+    typed = '"><script>alert(1)</script>'
+    response = wizard.card_details(customer, reference, full_name=typed, card_number=typed)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<script>" not in page
+    assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+    for name in ("full_name", "id_number", "card_number", "region"):
+        assert page.count(f'id="{name}-field"') == 1
+        assert f'hx-post="/bind/{reference}/card/field/{name}"' in page
+
+
 def test_inline_check_returns_just_the_field(customer, db_conn):
     reference = wizard.start(customer)
     token_page = customer.get(f"/bind/{reference}/card").get_data(as_text=True)
