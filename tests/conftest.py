@@ -17,7 +17,8 @@ from webapp.extensions import db
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
-TEST_SETTINGS = {"TESTING": True, "LOGIN_RATE_LIMIT": "1000 per minute"}
+# The tests see pages as production serves them: with their layout and fixed parts kept.
+TEST_SETTINGS = {"TESTING": True, "LOGIN_RATE_LIMIT": "1000 per minute", "KEEP_RENDERED": True}
 
 
 def _migrated_and_seeded(conn):

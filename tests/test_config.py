@@ -160,3 +160,10 @@ def test_development_starts_with_the_development_defaults(monkeypatch, tmp_path)
     assert app.config["SESSION_COOKIE_SECURE"] is False
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_pages_are_kept_rendered_in_production_only(monkeypatch, tmp_path):
+    monkeypatch.delenv("APP_ENV", raising=False)
+    assert config.from_environment(str(tmp_path))["KEEP_RENDERED"] is False
+    monkeypatch.setenv("APP_ENV", "production")
+    assert config.from_environment(str(tmp_path))["KEEP_RENDERED"] is True

@@ -1,10 +1,15 @@
 """The kept page layout (webapp.layout) makes exactly the pages base.html makes."""
 
+import re
+
 import pytest
 from flask import render_template_string
+from flask_login import login_user
+from markupsafe import escape
 
-from tests.conftest import log_in
+from tests.conftest import csrf_token, log_in
 from tests.test_agent_console import agent_log_in
+from webapp.models import Customer
 
 
 def _page_both_ways(app, client, path):
@@ -84,14 +89,46 @@ def test_each_visitor_gets_their_own_token_in_the_layout(app):
 
 @pytest.mark.parametrize("language", ["en", "zh-CN"])
 def test_words_translated_as_templates_compile_are_the_run_time_ones(app, language):
-    page = '{{ _("Hello, %(name)s", name=who) }}|{{ _("Log out") }}|{{ _(who) if false }}'
+    page = '{{ _("Hello, %(name)s", name=who) }}|{{ _("Log out") }}|{{ _("100%% sure") }}'
     with app.test_request_context("/", headers={"Accept-Language": language}):
-        compiled = render_template_string(page, who="<b>Li</b>")
-        app.debug = True
-        try:
-            at_run_time = render_template_string(page, who="<b>Li</b>")
-        finally:
-            app.debug = False
-    assert compiled == at_run_time
-    assert "&lt;b&gt;Li&lt;/b&gt;" in compiled and "<b>" not in compiled
-    assert ("Log out" in compiled) == (language == "en")
+        compiled = app.jinja_env.in_page_language().from_string(page)
+        at_run_time = app.jinja_env.from_string(page)
+        assert "Log out" not in compiled.root_render_func.__code__.co_consts  # a call no more
+        assert compiled.render(who="<b>Li</b>") == at_run_time.render(who="<b>Li</b>")
+        shown = compiled.render(who="<b>Li</b>")
+    assert "&lt;b&gt;Li&lt;/b&gt;" in shown and "<b>" not in shown
+    assert ("Log out" in shown) == (language == "en")
+    assert "100% sure" in shown or "100%" in shown
+
+
+@pytest.mark.parametrize("typed", ["\x00main\x00", "{title}", "\x00value\x00", "{{ x }}"])
+def test_what_a_visitor_types_never_breaks_the_page(app, client, typed):
+    log_in(client)
+    token = csrf_token(client, "/bind")
+    reference = client.post("/bind", data={"csrf_token": token}).headers["Location"].split("/")[2]
+    for headers in ({}, {"HX-Request": "true", "HX-Target": "main"}):
+        response = client.post(
+            f"/bind/{reference}/card",
+            data={"csrf_token": token, "full_name": typed, "id_number": "1", "card_number": ""},
+            headers=headers,
+        )
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert f'value="{escape(typed)}"' in page
+        assert ("<html" in page) == (not headers)
+
+
+def test_the_kept_layout_holds_nothing_of_the_first_visitor(app):
+    page = '{% extends "base.html" %}{% block main %}<p>Body</p>{% endblock %}'
+    shown = []
+    for username in ("zhang.wei", "liu.yang"):
+        with app.test_request_context("/", headers={"Accept-Language": "en"}):
+            login_user(Customer.get(Customer.username == username))
+            shown.append(
+                re.sub(
+                    r'(csrf[-_]token"? (?:type="hidden" )?(?:value|content)=")[^"]+',
+                    r"\1",
+                    render_template_string(page),
+                )
+            )
+    assert shown[0] == shown[1]

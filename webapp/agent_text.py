@@ -6,26 +6,26 @@ more than the rest of the fragment. templates/agent/_search_words.html holds the
 """
 
 from flask import current_app
-from flask_babel import get_locale
 from markupsafe import Markup
 
+from webapp import i18n
 from webapp.agent_forms import REASON_CHOICES, reason_options
-
-# str(locale) -> the module of templates/agent/_search_words.html in that language
-_words_in = {}
+from webapp.templating import keeps_rendered, kept
 
 
 def search_words(form):
     """The search's words (a SearchForm's labels among them) in the request's language."""
-    language = str(get_locale())
-    words = _words_in.get(language)
+    # str(locale) -> the module of templates/agent/_search_words.html in that language
+    words_in = kept("agent search words") if keeps_rendered() else {}
+    language = str(i18n.page_locale())
+    words = words_in.get(language)
     if words is None:
         # The catalog's text is the app's own, as Jinja treats it (a lazy string shows as it is).
         labels = {field.name: Markup(field.label.text) for field in form}  # noqa: S704
         options = {None: reason_options(None)}
         options.update((choice.value, reason_options(choice.value)) for choice in REASON_CHOICES)
         template = current_app.jinja_env.get_template("agent/_search_words.html")
-        words = template.make_module({"form_labels": labels, "reason_options": options})
-        if not current_app.debug:  # templates change as one works
-            _words_in[language] = words
+        words = words_in[language] = template.make_module(
+            {"form_labels": labels, "reason_options": options}
+        )
     return words

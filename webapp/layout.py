@@ -7,44 +7,49 @@ language and comes back to this page. Rendering it again for every page cost mor
 pages' own content.
 
 So a page template is rendered with a stand-in layout that writes only the page's title and
-main region, and those are put into a copy of the real layout rendered once, with markers
-where the title, the main region, the token and the language link go, and kept as a format
-string. The result is the page base.html would have made (tests compare the two).
+main region, and those are put into a copy of the real layout rendered once with markers
+where the title, the main region, the token and the language link go (see
+webapp.templating.Marked). The result is the page base.html would have made (tests compare
+the two).
 
-In development (templates change as one works) and outside a request, pages are rendered
-as they are, through base.html.
+Where the app keeps nothing rendered (webapp.templating.keeps_rendered) and outside a request,
+pages are rendered as they are, through base.html.
 """
 
 import contextvars
+import secrets
+from types import SimpleNamespace
 
-from flask import current_app, has_request_context, request
+from flask import has_request_context, request
 from flask_login import current_user
 from jinja2 import Template
-from markupsafe import escape
+from markupsafe import Markup
 
 from webapp.i18n import current_language
-from webapp.templating import TranslatedEnvironment
+from webapp.templating import MARK, Marked, TranslatedEnvironment, keeps_rendered, kept, marker
 
 LAYOUT = "base.html"
-# Between the title and the main region in a page rendered with the stand-in layout. A
-# rendered page never holds a NUL character of its own.
-_SEPARATOR = "\x00main\x00"
-# The stand-in: the page's title (or a mark that it keeps the layout's own) and main region.
+# Between the title and the main region that the stand-in writes, and what it writes for a
+# page without a title of its own. Random for each process, so no page can hold them.
+_SEPARATOR = secrets.token_hex(16)
+_NO_TITLE = secrets.token_hex(16)
 _STAND_IN = (
-    "{% block title %}\x00default title\x00{% endblock %}"
+    "{% block title %}"
+    + _NO_TITLE
+    + "{% endblock %}"
     + _SEPARATOR
     + "{% block main %}{% endblock %}"
 )
-_DEFAULT_TITLE = "\x00default title\x00"
-# The real layout around markers, rendered once per language, sign-in state and mount point.
+# The real layout, marked: the layout's own title is kept between `default` markers.
 _MARKED = (
-    '{% extends "' + LAYOUT + '" %}'
-    "{% block title %}\x00title\x00\x00default\x00{{ super() }}\x00/default\x00{% endblock %}"
-    "{% block main %}\x00main\x00{% endblock %}"
+    f'{{% extends "{LAYOUT}" %}}'
+    f"{{% block title %}}{MARK}title{MARK}{MARK}default{MARK}{{{{ super() }}}}"
+    f"{MARK}/default{MARK}{{% endblock %}}"
+    f"{{% block main %}}{MARK}main{MARK}{{% endblock %}}"
 )
 
-# True while a page is rendered with the stand-in layout.
-_standing_in = contextvars.ContextVar("standing_in", default=False)
+# While a page renders for a kept layout: a list that the stand-in's use is noted in.
+_standing_in = contextvars.ContextVar("standing_in", default=None)
 
 
 class LayoutEnvironment(TranslatedEnvironment):
@@ -52,7 +57,9 @@ class LayoutEnvironment(TranslatedEnvironment):
     for a kept layout (see PageTemplate)."""
 
     def get_template(self, name, parent=None, globals=None):
-        if name == LAYOUT and _standing_in.get():
+        used = _standing_in.get()
+        if name == LAYOUT and used is not None:
+            used.append(name)
             return self._stand_in()
         return super().get_template(name, parent, globals)
 
@@ -67,59 +74,52 @@ class PageTemplate(Template):
     """A template that, when it is a whole page, is put into its kept layout."""
 
     def render(self, *args, **kwargs):
-        if not has_request_context() or current_app.debug:
+        if not has_request_context() or not keeps_rendered():
             return super().render(*args, **kwargs)
-        standing_in = _standing_in.set(True)
+        used = []
+        standing_in = _standing_in.set(used)
         try:
             rendered = super().render(*args, **kwargs)
         finally:
             _standing_in.reset(standing_in)
-        if _SEPARATOR not in rendered:
+        if not used:
             return rendered  # A fragment: no layout around it.
-        title, main = rendered.split(_SEPARATOR)
-        layout, default_title, languages = _layout(self.environment, dict(*args, **kwargs))
+        title, _, main = rendered.partition(_SEPARATOR)
+        layout, default_title = _layout(self.environment, dict(*args, **kwargs))
         globals_ = self.environment.globals
-        filling = {"title": default_title if title == _DEFAULT_TITLE else title, "main": main}
-        if "{token}" in layout:
-            filling["token"] = globals_["csrf_token"]()
-        for code in languages:
-            filling["language_" + code] = escape(globals_["language_url"](code))
-        return layout.format_map(filling)
-
-
-# (language, signed in, script root) -> (format string of the layout, its own title, the
-# languages it links to)
-_layouts = {}
+        values = {
+            "title": default_title if title == _NO_TITLE else Markup(title),  # noqa: S704
+            "main": Markup(main),  # noqa: S704 (rendered, and escaped, by Jinja)
+        }
+        for name in layout.names:
+            if name == "token":
+                values[name] = globals_["csrf_token"]()
+            elif name.startswith("language_"):
+                values[name] = globals_["language_url"](name.removeprefix("language_"))
+        return str(layout.fill(values))
 
 
 def _layout(environment, context):
     """The layout as this request's page shows it, rendered on first use."""
-    key = (current_language(), current_user.is_authenticated, request.script_root)
-    kept = _layouts.get(key)
-    if kept is None:
-        kept = _layouts[key] = _render_marked(environment, context)
-    return kept
+    signed_in = current_user.is_authenticated
+    key = (current_language(), signed_in, request.script_root)
+    layouts = kept("layouts")
+    found = layouts.get(key)
+    if found is None:
+        found = layouts[key] = _render_marked(environment, context, signed_in)
+    return found
 
 
-def _render_marked(environment, context):
+def _render_marked(environment, context, signed_in):
+    """The layout with markers, and its own title. It is rendered for everyone who sees it in
+    this language and sign-in state: it is given no user, only whether someone is signed in,
+    so that nothing personal can be kept in it."""
     markers = {
-        "csrf_token": lambda: "\x00token\x00",
-        "language_url": lambda code: f"\x00language_{code}\x00",
+        "current_user": SimpleNamespace(is_authenticated=signed_in),
+        "csrf_token": lambda: marker("token"),
+        "language_url": lambda code: marker(f"language_{code}"),
     }
     marked = Template.render(environment.from_string(_MARKED), {**context, **markers})
-    pieces = marked.split("\x00")
-    # Even pieces are the layout's text, odd ones the markers' names.
-    text = []
-    default_title = ""
-    languages = []
-    for index, piece in enumerate(pieces):
-        if index % 2 == 0:
-            text.append(piece.replace("{", "{{").replace("}", "}}"))
-        elif piece == "default":
-            default_title = pieces[index + 1]
-            pieces[index + 1] = ""
-        elif piece != "/default":
-            text.append("{" + piece + "}")
-            if piece.startswith("language_"):
-                languages.append(piece.removeprefix("language_"))
-    return "".join(text), default_title, tuple(languages)
+    before, _, rest = marked.partition(f"{MARK}default{MARK}")
+    default_title, _, after = rest.partition(f"{MARK}/default{MARK}")
+    return Marked(before + after), Markup(default_title)  # noqa: S704 (rendered by Jinja)

@@ -15,7 +15,7 @@ from flask import current_app, has_request_context
 from flask.templating import Environment
 from jinja2 import nodes
 from jinja2.visitor import NodeTransformer
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from webapp import i18n
 
@@ -23,6 +23,49 @@ from webapp import i18n
 GETTEXT_NAMES = frozenset(("_", "gettext"))
 # Templates kept per language: more than the app has.
 CACHE_SIZE = 400
+
+
+def keeps_rendered():
+    """Whether this app keeps the parts of pages it has rendered (KEEP_RENDERED; never in
+    debug mode, where templates and static files change as one works)."""
+    return current_app.config["KEEP_RENDERED"] and not current_app.debug
+
+
+def kept(name):
+    """This app's store (a dict) of what it keeps rendered under `name`."""
+    stores = current_app.extensions.setdefault("kept_rendered", {})
+    store = stores.get(name)
+    if store is None:
+        store = stores[name] = {}
+    return store
+
+
+# Around a marker's name in marked markup. Markup of ours never holds it; a visitor's text
+# may, but it is put in only after the markup has been cut at its markers.
+MARK = "\x00"
+
+
+def marker(name):
+    """Where a value goes in markup rendered once (see Marked)."""
+    return Markup(f"{MARK}{name}{MARK}")  # noqa: S704 (a name of ours)
+
+
+class Marked:
+    """Markup rendered once with markers where each request's values go, kept in pieces.
+
+    fill() puts a request's values where the markers were: values are escaped unless they
+    are Markup already, as the template would have done.
+    """
+
+    def __init__(self, markup):
+        self.pieces = str(markup).split(MARK)
+        self.names = tuple(self.pieces[1::2])
+
+    def fill(self, values):
+        pieces = self.pieces.copy()
+        for index in range(1, len(pieces), 2):
+            pieces[index] = escape(values[pieces[index]])
+        return Markup("".join(pieces))  # noqa: S704 (our markup, with escaped values)
 
 
 class TranslatedEnvironment(Environment):
@@ -33,10 +76,10 @@ class TranslatedEnvironment(Environment):
 
     def get_template(self, name, parent=None, globals=None):
         if self.translations is None and has_request_context() and not current_app.debug:
-            return self._in_language().get_template(name, parent, globals)
+            return self.in_page_language().get_template(name, parent, globals)
         return super().get_template(name, parent, globals)
 
-    def _in_language(self):
+    def in_page_language(self):
         """The environment compiling for the page's language, made on its first use."""
         locale = i18n.page_locale()
         # The app's own two Locales are looked up by identity: writing a Locale out as text

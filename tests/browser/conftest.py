@@ -46,7 +46,13 @@ class LiveServer:
 
     def __init__(self, path):
         self.database = database.connect(f"sqlite:///{path}")
-        self.app = create_app({"DATABASE": self.database, "LOGIN_RATE_LIMIT": "1000 per minute"})
+        self.app = create_app(
+            {
+                "DATABASE": self.database,
+                "LOGIN_RATE_LIMIT": "1000 per minute",
+                "KEEP_RENDERED": True,
+            }
+        )
         with self.app.app_context():
             database.migrate(db.database)
             demo.seed()

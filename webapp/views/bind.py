@@ -117,7 +117,7 @@ def card_field(reference, name):
 def _render_card(application, fields, form=None):
     step = card_step.for_request()
     body = step.page(application.reference, fields, form)
-    return _render_step("bind/_written.html", application, 2, step.words.title, body=body)
+    return _render_step("bind/_prerendered.html", application, 2, step.words.title, body=body)
 
 
 @bp.route("/<reference>/account", methods=["GET", "POST"])

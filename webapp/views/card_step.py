@@ -4,8 +4,8 @@ Running the field macro for each field and rendering the same template again for
 cost more than all the rest of the step. So, once per language, the step
 (templates/bind/_card.html) and each of its fields (the `field` macro of
 templates/bind/_card_parts.html) are rendered with markers in place of what differs from one
-request to the next, and kept in pieces around the markers. A request fills in its own values,
-escaped as the templates would have escaped them.
+request to the next (webapp.templating.Marked). A request fills in its own values, escaped as
+the templates would have escaped them.
 """
 
 from types import SimpleNamespace
@@ -17,9 +17,7 @@ from markupsafe import Markup, escape
 
 from webapp import binding, i18n, registry
 from webapp.forms import CardDetailsForm
-
-# Around a marker's name in kept markup: no word or markup of ours holds it.
-HOLE = "\x00"
+from webapp.templating import Marked, keeps_rendered, kept, marker
 
 
 class CardField(NamedTuple):
@@ -60,17 +58,16 @@ def sent_fields(form, check=None):
 
 def for_request():
     """The card step in the request's language, made on its first use."""
+    if not keeps_rendered():
+        return CardStep()
+    steps = kept("card step")  # str(locale) -> CardStep
     language = str(i18n.page_locale())
-    step = _steps.get(language)
+    step = steps.get(language)
     if step is None:
-        step = CardStep()
-        if not current_app.debug:  # templates change as one works
-            _steps[language] = step
+        step = steps[language] = CardStep()
     return step
 
 
-# str(locale) -> CardStep
-_steps = {}
 # What a request fills in on the step (see templates/bind/_card.html).
 _PAGE_MARKERS = ("action", "token", "summary", "fields", "back", "cancel")
 
@@ -93,25 +90,25 @@ class CardStep:
             chosen: self.words.region_options(chosen) for chosen in (None, "", *registry.REGIONS)
         }
         self._fields = {
-            (name, with_error): _Kept(self.words.field(_field_markers(name, with_error)))
+            (name, with_error): Marked(self.words.field(_field_markers(name, with_error)))
             for name in CardDetailsForm.FIELDS
             for with_error in (False, True)
         }
-        self._page = _Kept(
+        self._page = Marked(
             render_template(
                 "bind/_card.html",
                 words=self.words,
-                **{name: _marker(name) for name in _PAGE_MARKERS},
+                **{name: marker(name) for name in _PAGE_MARKERS},
             )
         )
 
     def field(self, field):
-        """One field's markup, as the field macro writes it for these values."""
+        """One field's markup, as the field macro writes it for these values (escaped)."""
         return self._fields[field.name, field.error is not None].fill(
             {
-                "value": "" if field.value is None else escape(field.value),
+                "value": "" if field.value is None else field.value,
                 "error": field.error,
-                "check": escape(field.check),
+                "check": field.check,
                 "options": self._options.get(field.value) or self._options[None],
             }
         )
@@ -124,40 +121,21 @@ class CardStep:
             summary = macros.error_summary(form)
         return self._page.fill(
             {
-                "action": escape(request.full_path),
-                "token": escape(generate_csrf()),
+                "action": request.full_path,
+                "token": generate_csrf(),
                 "summary": summary,
                 "fields": Markup("\n    ").join(self.field(field) for field in fields),
-                "back": escape(url_for("bind.start")),
-                "cancel": escape(url_for("bind.cancel", reference=reference)),
+                "back": url_for("bind.start"),
+                "cancel": url_for("bind.cancel", reference=reference),
             }
         )
-
-
-class _Kept:
-    """Markup kept in pieces around its markers, filled in with each request's values."""
-
-    def __init__(self, markup):
-        self.pieces = str(markup).split(HOLE)
-        self.holes = [(index, self.pieces[index]) for index in range(1, len(self.pieces), 2)]
-
-    def fill(self, values):
-        """The markup with these values (escaped already) where its markers are."""
-        pieces = self.pieces.copy()
-        for index, name in self.holes:
-            pieces[index] = values[name]
-        return Markup("".join(pieces))  # noqa: S704 (markup of ours, and values escaped)
-
-
-def _marker(name):
-    return Markup(f"{HOLE}{name}{HOLE}")  # noqa: S704 (a constant)
 
 
 def _field_markers(name, with_error):
     return SimpleNamespace(
         name=name,
-        value=_marker("value"),
-        error=_marker("error") if with_error else None,
-        check=_marker("check"),
-        options=_marker("options"),
+        value=marker("value"),
+        error=marker("error") if with_error else None,
+        check=marker("check"),
+        options=marker("options"),
     )

@@ -2,10 +2,11 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, make_response, render_template, request
+from flask import make_response, render_template, request
 from flask_wtf.csrf import generate_csrf
 
 from webapp.i18n import current_language
+from webapp.templating import keeps_rendered, kept
 
 
 def safe_next(target, default="/"):
@@ -39,10 +40,6 @@ def render_page(page, fragment, **context):
     return response
 
 
-# template, language -> (the token it was rendered with, the page)
-_token_pages = {}
-
-
 def render_with_token(template, make_context):
     """A page that is the same for every visitor but for their CSRF token (a login form with
     nothing to report): rendered once per language, then given each visitor's own token.
@@ -51,11 +48,14 @@ def render_with_token(template, make_context):
     The token is long and random, so it appears in the page only where the page put it.
     """
     token = generate_csrf()
+    if not keeps_rendered():
+        return render_template(template, **make_context())
+    pages = kept("token pages")  # (template, language) -> (the token it holds, the page)
     key = (template, current_language())
-    kept = _token_pages.get(key)
-    if kept is not None:
-        return kept[1].replace(kept[0], token)
+    found = pages.get(key)
+    if found is not None:
+        return found[1].replace(found[0], token)
     page = render_template(template, **make_context())
-    if token in page and not current_app.debug:
-        _token_pages[key] = (token, page)
+    if token in page:
+        pages[key] = (token, page)
     return page

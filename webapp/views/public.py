@@ -18,35 +18,31 @@ from peewee import PeeweeException
 
 from webapp.extensions import db
 from webapp.i18n import COOKIE, LANGUAGES, current_language
+from webapp.templating import keeps_rendered, kept
 from webapp.views.navigation import safe_next
 
 bp = Blueprint("public", __name__)
 
 
-# The guide per language, rendered once: it is the busiest page and has nothing personal in
-# it. A visitor who is not signed in gets the whole page as it was first rendered (it holds no
-# token and no session: see language()); a signed-in customer gets the content inside a page
-# with their own header and Log out form.
-_guide_bodies = {}
-_guide_pages = {}
-
-
 @bp.get("/")
 def guide():
     """The guide to binding a social security card: what, what to prepare, steps, law, FAQ."""
+    # The guide per language, rendered once: it is the busiest page and has nothing personal
+    # in it. A visitor who is not signed in gets the whole page as it was first rendered (it
+    # holds no token and no session: see language()); a signed-in customer gets the content
+    # inside a page with their own header and Log out form.
     language = current_language()
-    keep = not current_app.debug
+    keep = keeps_rendered()
+    bodies, pages = (kept("guide bodies"), kept("guide pages")) if keep else ({}, {})
     whole_page = keep and not current_user.is_authenticated and not request.query_string
-    if whole_page and language in _guide_pages:
-        return _guide_pages[language]
-    body = _guide_bodies.get(language)
+    if whole_page and language in pages:
+        return pages[language]
+    body = bodies.get(language)
     if body is None:
-        body = Markup(render_template("public/_guide_body.html"))  # noqa: S704 (autoescaped)
-        if keep:
-            _guide_bodies[language] = body
+        body = bodies[language] = Markup(render_template("public/_guide_body.html"))  # noqa: S704
     page = render_template("public/guide.html", body=body)
     if whole_page:
-        _guide_pages[language] = page
+        pages[language] = page
     return page
 
 
