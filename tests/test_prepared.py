@@ -1,6 +1,7 @@
 """Prepared queries answer exactly as the Peewee queries they were compiled from."""
 
 import pytest
+from peewee import SqliteDatabase
 
 from webapp.models import Account, Application, Binding, Customer
 from webapp.models import binding as binding_models
@@ -99,22 +100,34 @@ def test_the_binding_shown_on_the_dashboard_carries_what_the_tile_shows(db_conn)
     assert Binding.shown_for(_customer("zhang.wei")) is None
 
 
-def test_fixed_values_are_written_into_the_sql_quoted(db_conn):
+def test_fixed_words_are_written_into_sqlite_s_sql_and_other_values_passed(db_conn):
     liu = _customer("liu.yang")
     Customer.update(name="O'Brien").where(Customer.id == liu.id).execute()
     named = Prepared(
-        lambda id_: Customer.select().where(Customer.id == id_, Customer.name == "O'Brien").limit(1)
+        lambda id_: (
+            Customer.select()
+            .where(Customer.id == id_, Customer.name == "O'Brien", Customer.username == "liu.yang")
+            .limit(1)
+        )
     )
     assert named.first(liu.id).id == liu.id
     assert named.first(_customer("zhang.wei").id) is None
-    _, sql, params = named._query_for(db_conn)
-    assert "'O''Brien'" in sql and "LIMIT 1" in sql
-    assert len(params) == 1  # only the id is a parameter
+    database = db_conn.obj  # the database behind the app's proxy
+    _, sql, params = named._query_for(database)
+    assert "O'Brien" not in sql  # a value with a quote stays a parameter
+    if isinstance(database, SqliteDatabase):
+        assert "'liu.yang'" in sql and "LIMIT 1" in sql
+        assert params[1:] == ("O'Brien",)  # the id's slot, then the name
+    else:
+        assert "liu.yang" not in sql
 
 
-def test_a_partial_index_query_has_its_condition_in_the_sql(db_conn):
+def test_a_partial_index_query_has_its_condition_in_sqlite_s_sql(db_conn):
+    database = db_conn.obj
+    if not isinstance(database, SqliteDatabase):
+        pytest.skip("PostgreSQL is sent its parameters written in (psycopg2)")
     # SQLite uses binding_one_active_per_customer only when "status = 'active'" is in the SQL.
-    _, sql, _ = binding_models._shown_binding._query_for(db_conn)
+    _, sql, _ = binding_models._shown_binding._query_for(database)
     assert "\"status\" = 'active'" in sql
-    plan = db_conn.execute_sql("EXPLAIN QUERY PLAN " + sql, [1]).fetchall() if "?" in sql else []
-    assert not plan or "binding_one_active_per_customer" in str(plan)
+    plan = db_conn.execute_sql("EXPLAIN QUERY PLAN " + sql, [1]).fetchall()
+    assert "binding_one_active_per_customer" in str(plan)

@@ -13,22 +13,24 @@ compiles to is kept, and each call runs that SQL with the slots filled in. Argum
 database values: whatever a field would convert (a blind index, an encrypted value) the
 caller converts first. Rows come back as the query would return them (models, joins).
 
-What is fixed in the query (a status, a limit) is written into its SQL rather than passed as a
-parameter: SQLite uses a partial index (an application's one open status, a card's one active
-binding) only when the index's condition is known as the statement is prepared, and prepares a
-statement again, every time it runs, when that depends on a parameter's value.
+On SQLite, what is fixed in the query (a status, a limit) is written into its SQL rather than
+passed as a parameter: SQLite uses a partial index (an application's one open status, a card's
+one active binding) only when the index's condition is known as the statement is prepared, and
+prepares a statement again, every time it runs, when that depends on a parameter's value. Only
+integers and plain words are written in; anything else stays a parameter.
 
 Peewee also works out, for every result, which column becomes which attribute of which model;
 for one SQL text that answer never changes, so it is kept from the first result that had a
 row and given to the later ones.
 """
 
+import re
 import threading
 
-from peewee import ColumnBase, Node, Proxy
+from peewee import ColumnBase, Node, Proxy, SqliteDatabase
 
-# Constants of these types are written into the SQL (quoted as SQL quotes them).
-_INLINED = (int, str)
+# Constant words written into SQLite's SQL: letters, digits, "_", "." and "-", nothing to quote.
+_PLAIN_WORD = re.compile(r"[\w.-]*", re.ASCII)
 
 
 class Slot(ColumnBase):
@@ -64,7 +66,9 @@ class Prepared:
         if compiled is None:
             with self._lock:
                 query = self.build(*(Slot(index) for index in range(self.arity)))
-                context = _constants_inline(database.context_class)
+                context = database.context_class
+                if isinstance(database, SqliteDatabase):
+                    context = _constants_inline(context)
                 sql, params = context(**database.get_context_options()).parse(query)
                 compiled = self._compiled[kind] = (query, sql, tuple(params))
         return compiled
@@ -119,7 +123,8 @@ _inlining_contexts = {}
 
 
 def _constants_inline(context_class):
-    """A subclass of a database's SQL context that writes int and str constants into the SQL."""
+    """A subclass of a database's SQL context that writes integers and plain words into the
+    SQL instead of passing them as parameters."""
     inlining = _inlining_contexts.get(context_class)
     if inlining is None:
 
@@ -131,15 +136,11 @@ def _constants_inline(context_class):
                     value = converter(value)
                 elif converter is None and self.state.converter:
                     value = self.state.converter(value)
-                if type(value) in _INLINED:
-                    return self.literal(_sql_literal(value))
+                if type(value) is int:
+                    return self.literal(str(value))
+                if type(value) is str and _PLAIN_WORD.fullmatch(value):
+                    return self.literal(f"'{value}'")
                 return super().value(value, False, add_param)
 
         inlining = _inlining_contexts[context_class] = ConstantsInline
     return inlining
-
-
-def _sql_literal(value):
-    if type(value) is int:
-        return str(value)
-    return "'" + value.replace("'", "''") + "'"
