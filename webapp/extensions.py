@@ -26,6 +26,7 @@ class Database(FlaskDB):
         app.teardown_request(self.close_db)
 
     def close_db(self, exc):
+        """At the end of every request: give back the connection, if the request took one."""
         if not self.database.is_closed():
             self.database.close()
 

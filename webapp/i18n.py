@@ -54,11 +54,12 @@ def page_translations():
     if cached is not None and cached[0] is locale:
         return cached[1]
     # The app's own Locales' translations are kept for the app's life, as Flask-Babel does.
+    own = any(locale is one for one in LOCALES.values())
     kept = app_context.app.extensions.setdefault("page_translations", {})
-    translations = kept.get(locale) if any(locale is own for own in LOCALES.values()) else None
+    translations = kept.get(locale) if own else None
     if translations is None:
         translations = get_translations()
-        if any(locale is own for own in LOCALES.values()):
+        if own:
             kept[locale] = translations
     state.page_translations = (locale, translations)
     return translations

@@ -3,8 +3,8 @@
 import contextvars
 import json
 import logging
-import random
 import re
+import secrets
 
 _BLANK = {"request_id": "", "ip": ""}
 current = contextvars.ContextVar("request_info", default=_BLANK)  # noqa: B039 (never mutated)
@@ -28,8 +28,7 @@ def _mask(match):
 
 def begin_request(ip):
     """Start a request's log context; returns its id."""
-    # An id to find a request's lines by, not a secret: no need for the system's random source.
-    request_id = f"{random.getrandbits(64):016x}"
+    request_id = secrets.token_hex(8)
     current.set({"request_id": request_id, "ip": ip or ""})
     return request_id
 

@@ -92,7 +92,8 @@ class _RememberingSerializer:
             self._verified[cookie] = (json.dumps(payload), int(signed_at.timestamp()))
             return payload
         text, signed_at = kept
-        if max_age is not None and int(time.time()) - signed_at > max_age:  # as itsdangerous
+        age = int(time.time()) - signed_at  # as itsdangerous counts it
+        if age < 0 or (max_age is not None and age > max_age):
             self._verified.pop(cookie, None)
             raise SignatureExpired("the session has expired")
         return json.loads(text)
