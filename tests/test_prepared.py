@@ -114,6 +114,7 @@ def test_fixed_words_are_written_into_sqlite_s_sql_and_other_values_passed(db_co
     assert named.first(_customer("zhang.wei").id) is None
     database = db_conn.obj  # the database behind the app's proxy
     _, sql, params = named._query_for(database)
+    sql = str(sql)
     assert "O'Brien" not in sql  # a value with a quote stays a parameter
     if isinstance(database, SqliteDatabase):
         assert "'liu.yang'" in sql and "LIMIT 1" in sql
@@ -131,3 +132,21 @@ def test_a_partial_index_query_has_its_condition_in_sqlite_s_sql(db_conn):
     assert "\"status\" = 'active'" in sql
     plan = db_conn.execute_sql("EXPLAIN QUERY PLAN " + sql, [1]).fetchall()
     assert "binding_one_active_per_customer" in str(plan)
+
+
+def test_postgresql_prepares_each_query_once_per_connection(db_conn):
+    database = db_conn.obj
+    if isinstance(database, SqliteDatabase):
+        pytest.skip("SQLite keeps its own statements")
+    by_username = Prepared(lambda name: Customer.select().where(Customer.username == name))
+    assert by_username.first("liu.yang").id == _customer("liu.yang").id
+    assert by_username.first("zhang.wei").id == _customer("zhang.wei").id
+
+    def prepared_here():
+        rows = database.execute_sql("SELECT name FROM pg_prepared_statements").fetchall()
+        return [name for (name,) in rows if name == by_username.name]
+
+    assert prepared_here() == [by_username.name]
+    database.close()  # a new connection knows nothing of it, and prepares it again
+    assert by_username.first("liu.yang").id == _customer("liu.yang").id
+    assert prepared_here() == [by_username.name]
