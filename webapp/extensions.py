@@ -44,6 +44,11 @@ class RouteLimiter(Limiter):
         hooks = app.before_request_funcs.get(None, [])
         if self._check_request_limit in hooks:
             hooks.remove(self._check_request_limit)
+        # Its teardown empties the state it keeps on the request context, making that state
+        # first if the request never had any; it goes when the request context does.
+        teardowns = app.teardown_request_funcs.get(None, [])
+        if self._Limiter__release_context in teardowns:
+            teardowns.remove(self._Limiter__release_context)
         if not self._headers_enabled:
             # Rate-limit headers are off: the hook that would add them does nothing.
             app.after_request_funcs[None] = [

@@ -55,6 +55,13 @@ class CookieSessions(SecureCookieSessionInterface):
     def __init__(self):
         self._signer = (None, None)
 
+    def save_session(self, app, session, response):
+        """Flask's, without its parse and rewrite of a Vary header that names Cookie already
+        (every page's does: webapp._cache_headers)."""
+        if session.accessed and "Cookie" in response.headers.get("Vary", ""):
+            session.accessed = False  # It serves only to add Cookie to Vary here.
+        super().save_session(app, session, response)
+
     def get_signing_serializer(self, app):
         keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
         cached_keys, signer = self._signer
