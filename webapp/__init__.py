@@ -99,6 +99,8 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
     config.refuse_unsafe(app.config)
+    if app.config["KEEP_RENDERED"] is None:
+        app.config["KEEP_RENDERED"] = app.config["APP_ENV"] == "production"
     app.config["SESSION_COOKIE_SECURE"] = app.config["APP_ENV"] == "production"
     app.session_interface = CookieSessions()
     app.jinja_env.template_class = PageTemplate

@@ -55,8 +55,9 @@ def from_environment(instance_path):
         "CARD_NUMBER_PATTERN": env("CARD_NUMBER_PATTERN", r"[A-Z0-9]{9}"),
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         # Render the layout and fixed parts of pages once and keep them (webapp.templating).
-        # Off in development, where templates and static files change as one works.
-        "KEEP_RENDERED": app_env == "production",
+        # None: in production only (create_app decides once APP_ENV is final); in development
+        # templates and static files change as one works.
+        "KEEP_RENDERED": None,
     }
 
 
