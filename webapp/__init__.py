@@ -125,6 +125,7 @@ def create_app(test_config=None):
         bind,
         dev,
         manage,
+        navigation,
         public,
         services,
         verify,
@@ -164,6 +165,7 @@ def create_app(test_config=None):
     app.jinja_env.filters["mask_tail"] = pii.mask_tail
     app.jinja_env.globals["current_language"] = i18n.current_language
     app.jinja_env.globals["language_url"] = public.language_url
+    app.jinja_env.globals["here"] = navigation.here
     return app
 
 

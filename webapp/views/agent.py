@@ -36,7 +36,7 @@ from webapp.forms import LoginForm
 from webapp.models import Agent, Application, Binding, Customer
 from webapp.views import roles
 from webapp.views.auth import end_session, start_session
-from webapp.views.navigation import wants_fragment
+from webapp.views.navigation import here, wants_fragment
 
 bp = Blueprint("agent", __name__, url_prefix="/agent", cli_group=None)
 bp.cli.add_command(agents.create_agent_command)
@@ -58,7 +58,7 @@ def _agents_only():
         abort(403)
     if request.endpoint in OPEN_TO_ALL or roles.is_agent(current_user):
         return None
-    wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+    wanted = here() if request.method == "GET" else None
     return redirect(url_for("agent.login", next=wanted))
 
 
@@ -89,7 +89,8 @@ def login():
 
 def _next_in_console(target):
     """Only console pages are worth returning to after an agent signs in."""
-    if target and target.startswith("/agent/") and not target.startswith("/agent//"):
+    console = request.script_root + "/agent/"
+    if target and target.startswith(console) and not target.startswith(console + "/"):
         return target
     return url_for("agent.search")
 

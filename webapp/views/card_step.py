@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from webapp import binding, i18n, registry
 from webapp.forms import CardDetailsForm
 from webapp.templating import Marked, keeps_rendered, kept, marker
+from webapp.views.navigation import here
 
 
 class CardField(NamedTuple):
@@ -121,7 +122,7 @@ class CardStep:
             summary = macros.error_summary(form)
         return self._page.fill(
             {
-                "action": request.full_path,
+                "action": here(),
                 "token": generate_csrf(),
                 "summary": summary,
                 "fields": Markup("\n    ").join(self.field(field) for field in fields),

@@ -9,8 +9,17 @@ from webapp.i18n import current_language
 from webapp.templating import keeps_rendered, kept
 
 
-def safe_next(target, default="/"):
-    """A local path to go to, never another site."""
+def here(with_query=True):
+    """This page's address as the browser asked for it: the app's mount point (SCRIPT_NAME),
+    the path and, unless with_query is False, the query string."""
+    path = request.full_path.rstrip("?") if with_query else request.path
+    return request.script_root + path
+
+
+def safe_next(target, default=None):
+    """A local path to go to, never another site (by default the app's front page)."""
+    if default is None:
+        default = request.script_root + "/"
     if not target:
         return default
     parts = urlsplit(target)
@@ -36,7 +45,7 @@ def render_page(page, fragment, **context):
     if not wants_fragment():
         return render_template(page, fragment=fragment, **context)
     response = make_response(render_template(fragment, **context))
-    response.headers["HX-Push-Url"] = request.full_path.rstrip("?")
+    response.headers["HX-Push-Url"] = here()
     return response
 
 

@@ -19,7 +19,7 @@ from peewee import PeeweeException
 from webapp.extensions import db
 from webapp.i18n import COOKIE, LANGUAGES, current_language
 from webapp.templating import keeps_rendered, kept
-from webapp.views.navigation import safe_next
+from webapp.views.navigation import here, safe_next
 
 bp = Blueprint("public", __name__)
 
@@ -48,8 +48,8 @@ def guide():
 
 def language_url(code):
     """The link that switches to a language and comes back to this page."""
-    here = request.full_path.rstrip("?") if request.method == "GET" else request.path
-    return url_for("public.language") + "?" + urlencode({"lang": code, "next": here})
+    back = here(with_query=request.method == "GET")
+    return url_for("public.language") + "?" + urlencode({"lang": code, "next": back})
 
 
 @bp.get("/language")
