@@ -1,14 +1,17 @@
-"""Templates compiled once per language, their fixed words translated as they are compiled.
+"""Rendering less for each request: templates compiled per language, and pages' parts kept.
 
 Templates say `_("Log out")` and `_("Hello, %(name)s", name=...)`. Looking each of those up
 again in the catalog on every page cost more than anything else most pages do. The words
 are fixed, so each language gets its own compiled copy of every template, in which such a
 call with a literal message is already its translation: marked safe (the catalog is the
 app's own text), with %-placeholders filled from the call's values, escaped, as the
-template's `_` would have done at run time (webapp._page_gettext).
+template's `_` would have done at run time (webapp._page_gettext). Outside a request, and in
+debug mode (templates change as one works), templates are translated as they render.
 
-Outside a request, and in development (templates change as one works), templates are
-compiled once and translated as they render.
+What a page shows alike to everyone who sees it in a language can be rendered once and kept
+(`kept`, where `keeps_rendered()`), with markers where each request's own values go
+(`Marked`): the layout (webapp.layout), the card step (webapp.views.card_step), the guide and
+the login page.
 """
 
 from flask import current_app, has_request_context
