@@ -96,3 +96,26 @@ def test_after_signing_in_the_customer_and_the_agent_land_under_the_prefix(app, 
     agent = app.test_client()
     response = agent_log_in(agent, "supervisor.wu", next_=f"{PREFIX}/agent/access-log")
     assert response.headers["Location"] == f"{PREFIX}/agent/access-log"
+
+
+@pytest.mark.parametrize("path", ["/", "/login"])
+def test_a_page_kept_at_one_mount_point_is_not_served_at_another(app, client, path):
+    direct = client.get(path).get_data(as_text=True)
+    assert 'href="/login"' in direct or 'action="/login"' in direct or "/static/" in direct
+    served = app.wsgi_app
+
+    def under_prefix(environ, start_response):
+        environ["SCRIPT_NAME"] = PREFIX
+        return served(environ, start_response)
+
+    app.wsgi_app = under_prefix
+    page = client.get(path).get_data(as_text=True)
+    assert all(address.startswith(PREFIX + "/") for address in _addresses(page)), page
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example", "/\\evil.example", "\\\\evil.example", "https://evil.example"]
+)
+def test_returning_after_a_language_switch_never_leaves_the_site(mounted, target):
+    switched = mounted.get("/language", query_string={"lang": "en", "next": target})
+    assert switched.headers["Location"] == f"{PREFIX}/"

@@ -22,6 +22,8 @@ def safe_next(target, default=None):
         default = request.script_root + "/"
     if not target:
         return default
+    if "\\" in target:  # some browsers read a backslash as a slash: "/\\evil" is "//evil"
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
@@ -59,8 +61,9 @@ def render_with_token(template, make_context):
     token = generate_csrf()
     if not keeps_rendered():
         return render_template(template, **make_context())
-    pages = kept("token pages")  # (template, language) -> (the token it holds, the page)
-    key = (template, current_language())
+    # (template, language, mount point) -> (the token it holds, the page)
+    pages = kept("token pages")
+    key = (template, current_language(), request.script_root)
     found = pages.get(key)
     if found is not None:
         return found[1].replace(found[0], token)

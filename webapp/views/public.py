@@ -31,18 +31,18 @@ def guide():
     # in it. A visitor who is not signed in gets the whole page as it was first rendered (it
     # holds no token and no session: see language()); a signed-in customer gets the content
     # inside a page with their own header and Log out form.
-    language = current_language()
+    key = (current_language(), request.script_root)  # what the kept guide depends on
     keep = keeps_rendered()
     bodies, pages = (kept("guide bodies"), kept("guide pages")) if keep else ({}, {})
     whole_page = keep and not current_user.is_authenticated and not request.query_string
-    if whole_page and language in pages:
-        return pages[language]
-    body = bodies.get(language)
+    if whole_page and key in pages:
+        return pages[key]
+    body = bodies.get(key)
     if body is None:
-        body = bodies[language] = Markup(render_template("public/_guide_body.html"))  # noqa: S704
+        body = bodies[key] = Markup(render_template("public/_guide_body.html"))  # noqa: S704
     page = render_template("public/guide.html", body=body)
     if whole_page:
-        pages[language] = page
+        pages[key] = page
     return page
 
 
