@@ -13,11 +13,12 @@ compiles to is kept, and each call runs that SQL with the slots filled in. Argum
 database values: whatever a field would convert (a blind index, an encrypted value) the
 caller converts first. Rows come back as the query would return them (models, joins).
 
-On SQLite, what is fixed in the query (a status, a limit) is written into its SQL rather than
-passed as a parameter: SQLite uses a partial index (an application's one open status, a card's
-one active binding) only when the index's condition is known as the statement is prepared, and
-prepares a statement again, every time it runs, when that depends on a parameter's value. Only
-integers and plain words are written in; anything else stays a parameter.
+What is fixed in the query (a status, a limit) is written into its SQL rather than passed as a
+parameter: a partial index (an application's one open status, a card's one active binding)
+serves a statement only when the index's condition is known as the statement is planned.
+SQLite prepared such a statement again every time it ran, and a PostgreSQL prepared statement
+may be given a plan for any parameter. Only integers and plain words are written in; anything
+else stays a parameter.
 
 On PostgreSQL, each query is also prepared on the server (PREPARE), once per connection, and
 then run by name (EXECUTE): parsing and planning a query cost the server more than running it
@@ -39,11 +40,11 @@ from peewee import (
     Node,
     PostgresqlDatabase,
     Proxy,
-    SqliteDatabase,
     __exception_wrapper__,
 )
 
-# Constant words written into SQLite's SQL: letters, digits, "_", "." and "-", nothing to quote.
+# Constant words written into the SQL: letters, digits, "_", "." and "-": nothing to quote, and
+# no "%" for psycopg2 to read as a placeholder.
 _PLAIN_WORD = re.compile(r"[\w.-]*", re.ASCII)
 
 
@@ -81,9 +82,7 @@ class Prepared:
         if compiled is None:
             with self._lock:
                 query = self.build(*(Slot(index) for index in range(self.arity)))
-                context = database.context_class
-                if isinstance(database, SqliteDatabase):
-                    context = _constants_inline(context)
+                context = _constants_inline(database.context_class)
                 sql, params = context(**database.get_context_options()).parse(query)
                 if isinstance(database, PostgresqlDatabase):
                     sql = _ServerPrepared(self.name, sql, len(params))
