@@ -1,7 +1,5 @@
 """The kept page layout (webapp.layout) makes exactly the pages base.html makes."""
 
-import re
-
 import pytest
 from flask import render_template_string
 from flask_login import login_user
@@ -98,7 +96,7 @@ def test_words_translated_as_templates_compile_are_the_run_time_ones(app, langua
         shown = compiled.render(who="<b>Li</b>")
     assert "&lt;b&gt;Li&lt;/b&gt;" in shown and "<b>" not in shown
     assert ("Log out" in shown) == (language == "en")
-    assert "100% sure" in shown or "100%" in shown
+    assert "100% sure" in shown and "%%" not in shown
 
 
 @pytest.mark.parametrize("typed", ["\x00main\x00", "{title}", "\x00value\x00", "{{ x }}"])
@@ -119,16 +117,18 @@ def test_what_a_visitor_types_never_breaks_the_page(app, client, typed):
 
 
 def test_the_kept_layout_holds_nothing_of_the_first_visitor(app):
+    # Kept after zhang.wei's page, the layout must be what base.html renders for liu.yang: a
+    # layout showing anything of its visitor would differ (it is kept without a user).
     page = '{% extends "base.html" %}{% block main %}<p>Body</p>{% endblock %}'
-    shown = []
-    for username in ("zhang.wei", "liu.yang"):
-        with app.test_request_context("/", headers={"Accept-Language": "en"}):
-            login_user(Customer.get(Customer.username == username))
-            shown.append(
-                re.sub(
-                    r'(csrf[-_]token"? (?:type="hidden" )?(?:value|content)=")[^"]+',
-                    r"\1",
-                    render_template_string(page),
-                )
-            )
-    assert shown[0] == shown[1]
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        login_user(Customer.get(Customer.username == "zhang.wei"))
+        render_template_string(page)  # the layout is kept now
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        login_user(Customer.get(Customer.username == "liu.yang"))
+        kept_page = render_template_string(page)
+        app.debug = True
+        try:
+            fresh = render_template_string(page)
+        finally:
+            app.debug = False
+    assert kept_page == fresh
