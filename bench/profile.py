@@ -4,6 +4,10 @@ Builds a small SQLite data set, sets up the benchmark's pages as `python -m benc
 calls the app's WSGI entry for each page in a loop and prints the CPU time a request takes,
 beside the bare app's. With --profile, cProfile's table for each page follows. For finding
 what to make cheaper; `python -m bench` is what holds the app to its budgets.
+
+Two requests of its own come first, as floors for the rest: a signed-in request that only
+checks its session and loads its user ("signed-in floor"), and one that also puts an empty
+page in the layout ("layout floor"). No page can cost less than they do.
 """
 
 import argparse
@@ -15,11 +19,15 @@ import shutil
 import time
 from urllib.parse import urlencode
 
+from flask import render_template
+from flask_login import login_required
+from jinja2 import ChoiceLoader, DictLoader
 from werkzeug.test import EnvironBuilder
 
 from bench import environment, prepare, scenario
 from bench.bare_app import app as bare_app
 from bench.client import InProcessClient
+from bench.scenario import Page
 
 CUSTOMERS = 2_000
 BOUND = 400
@@ -36,7 +44,9 @@ def main(argv=None):
         url = "sqlite:///" + os.path.join(workdir, "profile.db")
         prepare.build(url, CUSTOMERS, BOUND, log=lambda line: None)
         app = prepare.production_app(url)
+        floors = _add_floors(app)
         pages, clients = scenario.set_up(lambda: InProcessClient(app))
+        pages = floors + pages
         bare = _cpu_us(bare_app, {"path": "/", "base_url": "https://localhost"}, options)
         print(f"{'bare app':32} {bare:8.0f} us CPU a request")
         for page in pages:
@@ -49,6 +59,33 @@ def main(argv=None):
                 print(_profile(app, request, options))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _add_floors(app):
+    """The floor requests' routes, added to this process's app only; returns their Pages."""
+    app.jinja_env.loader = ChoiceLoader(
+        [
+            app.jinja_env.loader,
+            DictLoader(
+                {"bench/floor.html": '{% extends "base.html" %}{% block main %}{% endblock %}'}
+            ),
+        ]
+    )
+
+    @app.get("/bench/floor")
+    @login_required
+    def signed_in_floor():
+        return "ok"
+
+    @app.get("/bench/floor/page")
+    @login_required
+    def layout_floor():
+        return render_template("bench/floor.html")
+
+    return [
+        Page("signed-in floor", "GET", "/bench/floor", "bound customer", "page", b"ok"),
+        Page("layout floor", "GET", "/bench/floor/page", "bound customer", "page", b"</main>"),
+    ]
 
 
 def _options(argv):

@@ -15,8 +15,9 @@ SQLITE_PRAGMAS = {
 }
 # The app's requests borrow a connection and give it back, so none pays for a new one: a
 # PostgreSQL connection costs a server process, and closing SQLite's last connection
-# checkpoints and deletes its WAL, which the next request then creates again. Connections idle
-# for stale_timeout seconds are closed, so a restarted database is reconnected to.
+# checkpoints and deletes its WAL, which the next request then creates again. A connection is
+# replaced once it is stale_timeout seconds old (Peewee counts from its opening), so a
+# restarted database is reconnected to.
 POOL = {"max_connections": 20, "stale_timeout": 300}
 
 
