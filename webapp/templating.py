@@ -83,24 +83,18 @@ class TranslatedEnvironment(Environment):
         return super().get_template(name, parent, globals)
 
     def in_page_language(self):
-        """The environment compiling for the page's language, made on its first use."""
-        locale = i18n.page_locale()
-        # The app's own two Locales are looked up by identity: writing a Locale out as text
-        # costs more than the rest of this. Others (force_locale makes new ones) go by name.
-        known = self.__dict__.setdefault("_by_locale", {})
-        found = known.get(id(locale))
-        if found is not None and found[0] is locale:
-            return found[1]
-        by_name = self.__dict__.setdefault("_by_name", {})
-        name = str(locale)
-        environment = by_name.get(name)
+        """The environment compiling for the page's language, made on its first use.
+
+        Keyed by the request's translations, which the app keeps, one per language, for its life
+        (webapp.i18n.page_translations), as Flask-Babel does for a forced locale's.
+        """
+        translations = i18n.page_translations()
+        languages = self.__dict__.setdefault("_languages", {})
+        environment = languages.get(translations)
         if environment is None:
             # An overlay shares the globals, filters and loader; its templates are its own.
-            environment = self.overlay(cache_size=CACHE_SIZE)
-            environment.translations = i18n.page_translations()
-            by_name[name] = environment
-        if any(locale is own for own in i18n.LOCALES.values()):
-            known[id(locale)] = (locale, environment)
+            environment = languages[translations] = self.overlay(cache_size=CACHE_SIZE)
+            environment.translations = translations
         return environment
 
     def _parse(self, source, name, filename):
