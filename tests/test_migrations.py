@@ -3,6 +3,7 @@
 import importlib
 import os
 import pkgutil
+from concurrent.futures import ThreadPoolExecutor
 
 import peewee
 import pytest
@@ -157,3 +158,21 @@ def test_health_check_answers_503_when_the_database_is_unreachable(tmp_path):
     body = response.get_json()
     assert body["status"] != "ok"
     assert str(tmp_path) not in response.get_data(as_text=True)
+
+
+def test_a_pooled_sqlite_connection_serves_the_next_thread_that_borrows_it(tmp_path):
+    # A threaded server (`flask run`, gunicorn's gthread workers) runs each request in a thread
+    # of its own, and the pool lends it whichever connection an earlier request gave back.
+    pooled = database.connect(f"sqlite:///{tmp_path / 'pooled.db'}", pool=True)
+
+    def a_request():
+        pooled.connect()
+        try:
+            return pooled.execute_sql("SELECT 1").fetchone()
+        finally:
+            pooled.close()
+
+    assert a_request() == (1,)
+    with ThreadPoolExecutor(max_workers=1) as another_thread:
+        assert another_thread.submit(a_request).result() == (1,)
+    pooled.close_all()

@@ -33,9 +33,11 @@ def connect(url, pool=False):
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        # An in-memory database lives and dies with its one connection: never pool it.
+        # An in-memory database lives and dies with its one connection: never pool it. A pooled
+        # connection serves whichever thread borrows it next (threaded servers: `flask run`,
+        # gunicorn's gthread workers), one thread at a time: sqlite3 must not refuse that.
         if pool and path != ":memory:":
-            return connect_url(pooled, pragmas=SQLITE_PRAGMAS, **POOL)
+            return connect_url(pooled, pragmas=SQLITE_PRAGMAS, check_same_thread=False, **POOL)
         return connect_url(url, pragmas=SQLITE_PRAGMAS)
     return connect_url(pooled, **POOL) if pool else connect_url(url)
 
