@@ -70,6 +70,19 @@
     }
   });
 
+  // The language links come back to the page shown. htmx swaps only the main region, so when
+  // it puts another page's address in the history, the links are told that address.
+  function pointLanguageLinksHere() {
+    var here = window.location.pathname + window.location.search;
+    document.querySelectorAll(".masthead a[hreflang]").forEach(function (link) {
+      var url = new URL(link.href);
+      url.searchParams.set("next", here);
+      link.href = url.pathname + url.search;
+    });
+  }
+  document.addEventListener("htmx:pushedIntoHistory", pointLanguageLinksHere);
+  document.addEventListener("htmx:replacedInHistory", pointLanguageLinksHere);
+
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector("[data-error-summary]");
     if (summary) summary.focus();

@@ -222,6 +222,20 @@ def test_inline_validation_and_change_links(open_page):
     assert page.get_by_role("heading", name="Check your answers").is_visible()
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_switching_language_on_a_step_comes_back_to_that_step(open_page, javascript):
+    person = new_customer()
+    page = open_page(javascript=javascript)
+    log_in(page, person["username"])
+    page.goto("/bind")
+    page.get_by_role("button", name=EN["start"]).click()  # htmx swaps the step in, with JS
+    page.wait_for_url(re.compile(r"/card$"))
+    page.get_by_role("link", name="中文").click()
+    page.wait_for_url(re.compile(r"/card$"))
+    assert page.get_by_role("heading", name="社保卡信息").is_visible()
+    assert not page.problems, page.problems
+
+
 def test_unbind_from_my_binding(open_page):
     person = new_customer()
     page = open_page()
