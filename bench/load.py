@@ -27,8 +27,52 @@ WRK_SECONDS, WARM_UP_SECONDS = 5, 1
 START_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 10
 
-# wrk reports through this Lua hook: one JSON line, latency percentiles in microseconds.
-DONE = """
+# Every run's Lua hooks. A browser sends back the cookies it was last given: when an answer
+# replaces a cookie the request already carries (the session's "last seen" time moves on every
+# 15 s), later requests carry the new value. A request sent without cookies (the guide, the
+# login page) stays a first visit every time. The bare app runs the same hooks. At the end,
+# one JSON line reports the run, latency percentiles in microseconds.
+HOOKS = """
+local request_text
+
+init = function(args)
+  request_text = wrk.format()
+end
+
+request = function()
+  return request_text
+end
+
+local function replace_cookie(header, name, value)
+  local parts, found = {}, false
+  for part in string.gmatch(header, "[^;]+") do
+    part = part:match("^%s*(.-)%s*$")
+    local key = part:match("^([^=]+)=")
+    if key == name then
+      part, found = name .. "=" .. value, true
+    end
+    parts[#parts + 1] = part
+  end
+  return table.concat(parts, "; "), found
+end
+
+response = function(status, headers, body)
+  local set = headers["Set-Cookie"]
+  local sent = wrk.headers["Cookie"]
+  if set == nil or sent == nil then
+    return
+  end
+  local name, value = set:match("^%s*([^=;]+)=([^;]*)")
+  if name == nil then
+    return
+  end
+  local header, found = replace_cookie(sent, name, value)
+  if found then
+    wrk.headers["Cookie"] = header
+    request_text = wrk.format()
+  end
+end
+
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -136,7 +180,7 @@ def wrk_script(path, method="GET", headers=None, body=None):
     if body is not None:
         lines.append(f"wrk.body = {_lua(body)}")
     with open(path, "w", encoding="utf-8") as script:
-        script.write("\n".join(lines) + "\n" + DONE)
+        script.write("\n".join(lines) + "\n" + HOOKS)
     return path
 
 
