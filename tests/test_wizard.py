@@ -1,5 +1,7 @@
 """The binding wizard, steps 1–4, through its pages as a customer uses them."""
 
+import re
+
 import pytest
 
 from tests import wizard
@@ -208,3 +210,28 @@ def test_expire_applications_closes_drafts_untouched_for_a_day(app, customer, fr
     assert "Expired 1" in runner.invoke(args=["expire-applications"]).output
     assert Application.get(Application.reference == reference).status == "expired"
     assert Binding.select().count() == 1  # the demo persona's binding is untouched
+
+
+@pytest.mark.parametrize("step", ["card", "account"])
+def test_a_step_swapped_in_by_htmx_titles_the_tab_with_the_bank_as_a_whole_page_does(
+    customer, db_conn, step
+):
+    reference = wizard.start(customer)
+    if step == "account":
+        wizard.card_details(customer, reference)
+    path = f"/bind/{reference}/{step}"
+    page = customer.get(path).get_data(as_text=True)
+    titles = re.findall(r"<title>(.*?)</title>", page)
+    # One title, in the head: a fragment inside the page adds none to its main region.
+    assert len(titles) == 1 and page.index("<title>") < page.index("</head>")
+    assert titles[0].endswith(" · Example Bank")
+
+    swapped = customer.get(path, headers={"HX-Request": "true", "HX-Target": "main"})
+    fragment = swapped.get_data(as_text=True)
+    assert "<html" not in fragment
+    assert re.findall(r"<title>(.*?)</title>", fragment) == titles
+    chinese = customer.get(
+        path, headers={"HX-Request": "true", "HX-Target": "main", "Accept-Language": "zh-CN"}
+    )
+    (title,) = re.findall(r"<title>(.*?)</title>", chinese.get_data(as_text=True))
+    assert title.endswith(" · 示例银行") and title != titles[0]

@@ -166,6 +166,8 @@ def create_app(test_config=None):
     app.jinja_env.globals["current_language"] = i18n.current_language
     app.jinja_env.globals["language_url"] = public.language_url
     app.jinja_env.globals["here"] = navigation.here
+    app.jinja_env.globals["bank_name"] = navigation.bank_name
+    app.jinja_env.globals["swap_title"] = navigation.swap_title
     return app
 
 

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from webapp import binding, i18n, registry
 from webapp.forms import CardDetailsForm
 from webapp.templating import Marked, keeps_rendered, kept, marker
-from webapp.views.navigation import here
+from webapp.views.navigation import here, swap_title
 
 
 class CardField(NamedTuple):
@@ -70,7 +70,7 @@ def for_request():
 
 
 # What a request fills in on the step (see templates/bind/_card.html).
-_PAGE_MARKERS = ("action", "token", "summary", "fields", "back", "cancel")
+_PAGE_MARKERS = ("swap_title", "action", "token", "summary", "fields", "back", "cancel")
 
 
 class CardStep:
@@ -122,6 +122,7 @@ class CardStep:
             summary = macros.error_summary(form)
         return self._page.fill(
             {
+                "swap_title": swap_title(self.words.title),
                 "action": here(),
                 "token": generate_csrf(),
                 "summary": summary,

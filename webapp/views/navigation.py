@@ -2,8 +2,9 @@
 
 from urllib.parse import urlsplit
 
-from flask import make_response, render_template, request
+from flask import current_app, make_response, render_template, request
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from webapp.i18n import current_language
 from webapp.templating import keeps_rendered, kept
@@ -37,6 +38,21 @@ def wants_fragment(target="main"):
         and request.headers.get("HX-Target") == target
         and request.headers.get("HX-History-Restore-Request") != "true"
     )
+
+
+def bank_name():
+    """The bank's name in the page's language."""
+    config = current_app.config
+    return config["BANK_NAME_EN"] if current_language() == "en" else config["BANK_NAME_ZH"]
+
+
+def swap_title(title):
+    """A page fragment's <title>: htmx gives the tab this title when it swaps the fragment in
+    as the main region, so it names the bank as the layout's title does. A whole page has its
+    title in the layout's head; a fragment inside it writes nothing here."""
+    if not wants_fragment():
+        return ""
+    return Markup("<title>%s · %s</title>") % (title, bank_name())
 
 
 def render_page(page, fragment, **context):
