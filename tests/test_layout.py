@@ -133,3 +133,21 @@ def test_the_kept_layout_holds_nothing_of_the_first_visitor(app):
         login_user(Customer.get(Customer.username == "liu.yang"))
         kept_page, fresh = _kept_and_fresh(app, lambda: render_template_string(page))
     assert kept_page == fresh
+
+
+def test_templates_read_the_environments_globals_as_they_are_when_rendered(app):
+    environment = app.jinja_env
+    with app.test_request_context("/"):
+        template = environment.get_template("macros.html")
+        assert template.globals is environment.globals
+        environment.globals["added_later"] = "seen"
+        try:
+            rendered = render_template_string(
+                '{% from "macros.html" import flashes %}{{ added_later }}'
+            )
+        finally:
+            del environment.globals["added_later"]
+        assert rendered == "seen"
+        # Globals of a template's own would go into every template's: they are refused.
+        with pytest.raises(TypeError):
+            environment.get_template("macros.html", globals={"x": 1})

@@ -78,9 +78,24 @@ class TranslatedEnvironment(Environment):
     translations = None
 
     def get_template(self, name, parent=None, globals=None):
+        if globals:
+            # A loaded template would take them into its globals, the environment's (make_globals).
+            raise TypeError("templates here take no globals of their own")
         if self.translations is None and has_request_context() and not current_app.debug:
-            return self.in_page_language().get_template(name, parent, globals)
-        return super().get_template(name, parent, globals)
+            return self.in_page_language().get_template(name, parent)
+        return super().get_template(name, parent)
+
+    def make_globals(self, d):
+        """A template's globals: the environment's own dict, for a template without its own.
+
+        Jinja layers a template's globals over the environment's in a ChainMap, which every
+        render copies, and every import compares, key by key in Python (40-odd keys). No
+        template here has globals of its own, so each gets the environment's dict, which is
+        copied at C speed and still shows later changes to the environment's globals.
+        """
+        if not d:
+            return self.globals
+        return super().make_globals(d)
 
     def in_page_language(self):
         """The environment compiling for the page's language, made on its first use.
