@@ -148,6 +148,7 @@ def create_app(test_config=None):
 
     app.before_request(_begin_request)
     app.after_request(_cache_headers)
+    app.after_request(navigation.whole_page_replaces_the_page)
     fixed_headers = SECURITY_HEADERS if app.config["APP_ENV"] == "development" else ALL_HTTPS
     app.wsgi_app = FixedHeaders(app.wsgi_app, fixed_headers)
     app.url_defaults(_version_static_urls)

@@ -61,13 +61,14 @@
     event.detail.headers["X-CSRFToken"] = csrfToken();
   });
 
-  // After a whole-step swap, move focus to the new step's heading (or its error summary).
+  // After a whole-step swap, move focus to the new step's heading (or its error summary). A
+  // whole page sent to htmx (an error, or where a form's answer led) replaces the body.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
-    if (target && target.id === "main") {
-      focusFirst(target);
-      enhance(target);
-    }
+    if (!target || (target.id !== "main" && target !== document.body)) return;
+    var main = document.getElementById("main") || target;
+    focusFirst(main);
+    enhance(main);
   });
 
   // The language links come back to the page shown. htmx swaps only the main region, so when

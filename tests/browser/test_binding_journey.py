@@ -252,5 +252,35 @@ def test_unbind_from_my_binding(open_page):
     page.get_by_role("button", name="Unbind my card").click()
     page.wait_for_url(re.compile(r"/binding$"))
     assert page.get_by_text("is no longer bound").is_visible()
+    assert page.locator("header.masthead").count() == 1  # the page was replaced, not nested
     screenshot(page, "unbind-done")
     assert Binding.active_for(person["customer"]) is None
+
+
+def test_where_a_step_leads_outside_the_wizard_or_an_expired_form_replace_the_page(open_page):
+    person = new_customer()
+    page = open_page()
+    log_in(page, person["username"])
+    page.get_by_role("link", name=EN["bind"]).click()
+    page.get_by_role("button", name=EN["start"]).click()
+    page.wait_for_url(re.compile(r"/card$"))
+    page.get_by_role("link", name="Cancel application").click()
+    page.wait_for_url(re.compile(r"/cancel$"))
+    page.get_by_role("button", name="Yes, cancel the application").click()
+    # The answer is the "my binding" page, which htmx puts in place of the whole page.
+    page.wait_for_url(re.compile(r"/binding(\?|$)"))
+    page.locator("header.masthead").first.wait_for()
+    assert page.locator("header.masthead").count() == 1
+    assert page.locator("main").count() == 1
+    screenshot(page, "cancelled-js")
+
+    page.get_by_role("link", name=EN["bind"]).first.click()
+    page.wait_for_url(re.compile(r"/bind$"))
+    page.context.clear_cookies()
+    page.get_by_role("button", name=EN["start"]).click()
+    page.get_by_role("heading", name="This page has expired").wait_for()
+    assert page.locator("header.masthead").count() == 1
+    assert page.evaluate("document.activeElement.tagName") == "H1"
+    screenshot(page, "expired-js")
+    problems = [p for p in page.problems if "400" not in p]
+    assert problems == [], "\n".join(problems)

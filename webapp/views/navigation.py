@@ -87,3 +87,25 @@ def render_with_token(template, make_context):
     if token in page:
         pages[key] = (token, page)
     return page
+
+
+def whole_page_replaces_the_page(response):
+    """After every request: a whole page sent to htmx replaces the page it was asked from.
+
+    htmx swaps an answer into the region that asked for it. Most pages answer htmx with their
+    main region only, but a request can end on a page that does not: a form whose answer
+    redirects to such a page, a session that ended and sends the visitor to log in, an error.
+    Swapped in as it is, that page would show inside the other, with two mastheads. So htmx is
+    told to put its body in place of the whole body, as a full page load would (the layout's
+    head is the same on every page).
+    """
+    if (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+        and response.mimetype == "text/html"
+        and not response.direct_passthrough
+        and response.get_data()[:15].lower() == b"<!doctype html>"
+    ):
+        response.headers["HX-Retarget"] = "body"
+        response.headers["HX-Reswap"] = "innerHTML show:window:top"
+    return response
