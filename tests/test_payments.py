@@ -405,6 +405,35 @@ def test_a_wrong_code_is_counted_and_pays_nothing(liu, app, db_conn):
     assert_books_agree()
 
 
+def test_after_a_wrong_code_the_address_still_leads_to_the_same_payment(liu, app, db_conn):
+    base = "5000"
+    path, key = confirm(liu, flexible(), base)
+    send_code(liu, flexible(), key, base, source=path)
+    code_page = f"/services/pay/{flexible()}/authorise?key={key}&base={base}"
+    page = liu.get(code_page).get_data(as_text=True)
+    # The form is sent to an address that names the payment, as the page's own does.
+    assert f'action="{code_page.replace("&", "&amp;")}"' in page
+    challenge = CHALLENGE.search(page).group(1)
+    wrong = "000000" if latest_code(app) != "000000" else "111111"
+    answer = liu.post(
+        code_page,
+        data={
+            "csrf_token": csrf_token(liu, code_page),
+            "key": key,
+            "base": base,
+            "challenge_id": challenge,
+            "code": wrong,
+        },
+        headers={"HX-Request": "true", "HX-Target": "main"},
+    )
+    assert "not right" in text_of(answer)
+    assert answer.headers["HX-Push-Url"] == code_page
+    # Reloaded, or come back to from the SMS app: the same payment, not "Page not found".
+    again = liu.get(answer.headers["HX-Push-Url"])
+    assert again.status_code == 200 and "Authorise the payment" in text_of(again)
+    assert "base ¥5,000.00" in text_of(again) and "Attempts left: 4" in text_of(again)
+
+
 def test_a_card_suspended_after_the_code_was_sent_blocks_the_payment(liu, app, db_conn):
     path, key = confirm(liu)
     send_code(liu, RESIDENT, key, source=path)
