@@ -132,6 +132,19 @@ def test_change_link_returns_to_check_your_answers(customer, db_conn):
     assert response.headers["Location"].endswith(f"/bind/{reference}/check")
 
 
+@pytest.mark.parametrize("step", ["card", "account"])
+def test_back_from_a_change_link_returns_to_check_your_answers(customer, db_conn, step):
+    reference = wizard.through_check(customer)
+    check = f'href="/bind/{reference}/check"'
+    changing = customer.get(f"/bind/{reference}/{step}?change=1").get_data(as_text=True)
+    assert f'<a class="link" {check}>‹ Back' in changing
+    # On the way through the steps, Back goes to the step before.
+    walking = customer.get(f"/bind/{reference}/{step}").get_data(as_text=True)
+    assert check not in walking
+    previous = "/bind" if step == "card" else f"/bind/{reference}/card"
+    assert f'<a class="link" href="{previous}">‹ Back' in walking
+
+
 def test_application_resumes_after_logout(client, db_conn):
     log_in(client)
     reference = wizard.start(client)

@@ -116,7 +116,8 @@ def card_field(reference, name):
 
 def _render_card(application, fields, form=None):
     step = card_step.for_request()
-    body = step.page(application.reference, fields, form)
+    back = _back_url(application, url_for("bind.start"))
+    body = step.page(application.reference, fields, form, back=back)
     return _render_step("bind/_prerendered.html", application, 2, step.words.title, body=body)
 
 
@@ -144,7 +145,15 @@ def account(reference):
         _("Choose an account"),
         form=form,
         accounts=accounts,
+        back=_back_url(application, _before_account(application)),
     )
+
+
+def _before_account(application):
+    """Step 3's previous page: the card details, or my binding when only the account changes."""
+    if application.purpose == "change_account":
+        return url_for("banking.my_binding")
+    return url_for("bind.card", reference=application.reference)
 
 
 @bp.route("/<reference>/check", methods=["GET", "POST"])
@@ -205,8 +214,21 @@ def cancel(reference):
     )
 
 
+def _changing(application):
+    """True on a step the customer reached from a Change link on Check your answers."""
+    return request.args.get("change") == "1" and application.step >= 4
+
+
 def _next_url(application, endpoint):
     """The next step, or back to Check your answers when the customer came from a Change link."""
-    if request.args.get("change") == "1" and application.step >= 4:
+    if _changing(application):
         return url_for("bind.check", reference=application.reference)
     return url_for(endpoint, reference=application.reference)
+
+
+def _back_url(application, previous):
+    """Where a step's Back link goes: the previous step, or back to Check your answers when the
+    customer came from a Change link there."""
+    if _changing(application):
+        return url_for("bind.check", reference=application.reference)
+    return previous

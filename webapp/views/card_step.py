@@ -114,8 +114,9 @@ class CardStep:
             }
         )
 
-    def page(self, reference, fields, form=None):
-        """The step's markup with these fields, and the error summary of a form sent."""
+    def page(self, reference, fields, form=None, back=None):
+        """The step's markup with these fields, and the error summary of a form sent; `back` is
+        where its Back link goes (the wizard's start page unless given)."""
         summary = ""
         if form is not None:
             macros = current_app.jinja_env.get_template("macros.html").module
@@ -127,7 +128,7 @@ class CardStep:
                 "token": generate_csrf(),
                 "summary": summary,
                 "fields": Markup("\n    ").join(self.field(field) for field in fields),
-                "back": url_for("bind.start"),
+                "back": back or url_for("bind.start"),
                 "cancel": url_for("bind.cancel", reference=reference),
             }
         )
