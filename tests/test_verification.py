@@ -168,6 +168,9 @@ def test_unbind_with_a_code_ends_the_binding(client, app, db_conn):
     response = post_form(client, "/binding/unbind", {"reason": "other_bank"})
     assert response.headers["Location"].endswith("/binding/unbind/verify")
     assert "code to unbind social security card ****0394" in _outbox_text(app)
+    # The code page has a way out that leaves the binding as it is.
+    code_page = client.get("/binding/unbind/verify").get_data(as_text=True)
+    assert '<a class="link" href="/binding" hx-boost="false">‹ Keep my binding</a>' in code_page
     response = enter_code(client, "/binding/unbind/verify", latest_code(app))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "is no longer bound" in page and "Not bound" in page

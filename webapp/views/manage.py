@@ -92,6 +92,7 @@ def unbind_verify():
         step=None,
         resend_url=url_for("manage.unbind_resend"),
         mobile=active.account.masked_mobile,
+        keep_url=url_for("banking.my_binding"),
     )
 
 
