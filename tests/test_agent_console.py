@@ -6,6 +6,7 @@ Also home to the helpers the other agent tests share (signing agents in, countin
 import contextlib
 import re
 
+import peewee
 import pytest
 
 from tests.conftest import csrf_token, log_in, post_form
@@ -228,6 +229,28 @@ def test_an_agent_session_never_reaches_a_customer_page(app, agent):
     assert not refused, refused
     for path in ("/dashboard", "/binding", "/bind", "/login"):
         assert agent.get(path).status_code == 403, path
+
+
+def test_a_refused_page_leads_each_back_to_their_own_side(app, agent):
+    refused = agent.get("/dashboard").get_data(as_text=True)
+    assert '<a class="button" href="/agent/search">Back to search</a>' in refused
+    customer = app.test_client()
+    customer.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    log_in(customer)
+    refused = customer.get("/agent/search").get_data(as_text=True)
+    assert '<a class="button" href="/dashboard">Back to my accounts</a>' in refused
+
+
+def test_when_the_database_fails_the_error_page_still_shows_and_leads_home(app, agent, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise peewee.OperationalError("the database is down")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    monkeypatch.setattr(type(db.database.obj), "execute_sql", unreachable)
+    answer = agent.get("/agent/search")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 500 and "something went wrong on our side" in page
+    assert '<a class="button" href="/">Go to the start page</a>' in page
 
 
 def test_an_agent_session_cannot_post_to_customer_pages(app, agent, db_conn):

@@ -1,8 +1,13 @@
 """Styled, translated error pages."""
 
-from flask import render_template
+import peewee
+from flask import render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+
+from webapp.extensions import login
+from webapp.views import roles
 
 
 def register(app):
@@ -58,4 +63,27 @@ def register(app):
 
 
 def _page(status, title, message):
-    return render_template("errors/error.html", title=title, message=message), status
+    home, home_label = _way_home()
+    return (
+        render_template(
+            "errors/error.html", title=title, message=message, home=home, home_label=home_label
+        ),
+        status,
+    )
+
+
+def _way_home():
+    """Where an error page's button leads: an agent's console, a customer's accounts, or the
+    start page for anyone not signed in."""
+    try:
+        user = current_user._get_current_object()
+    except peewee.PeeweeException:
+        # The database may be why this page is shown: the page is made for no one signed in,
+        # without asking the database again.
+        login.treat_as_anonymous()
+        user = None
+    if roles.is_agent(user):
+        return url_for("agent.search"), _("Back to search")
+    if roles.is_customer(user):
+        return url_for("banking.dashboard"), _("Back to my accounts")
+    return url_for("public.guide"), _("Go to the start page")

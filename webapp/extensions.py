@@ -66,6 +66,10 @@ class SessionLogin(LoginManager):
     logout and time-out instead (see webapp.sign_in), and turns the protection off.
     """
 
+    def treat_as_anonymous(self):
+        """For the rest of this request, no one is signed in (the user could not be loaded)."""
+        self._update_request_context_with_user()
+
     def _session_protection_failed(self):
         if not current_app.config.get("SESSION_PROTECTION", self.session_protection):
             return False
