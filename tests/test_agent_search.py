@@ -127,6 +127,12 @@ def test_a_card_number_finds_the_registry_holder_and_whoever_applied_or_bound(ag
     assert "Bound to account ****5678" in page
 
 
+def test_in_chinese_labels_and_lists_take_chinese_punctuation(agent, db_conn):
+    agent.set_cookie("lang", "zh")
+    page = text_of(search(agent, "Z76120394"))
+    assert re.search(r"匹配来源：[^:：,]+、[^:：,]+、", page), page
+
+
 def test_unknown_but_well_formed_identifiers_find_nobody(agent, db_conn):
     for query in ("SSB-7K3M9QXD", UNKNOWN_ID, "13911112222", "ZZZZZZZZ9"):
         page = text_of(search(agent, query))

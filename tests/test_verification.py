@@ -1,6 +1,7 @@
 """Step 5 and after: the code completes the binding; unbind and change of account (SPEC 2.3–2.5)."""
 
 import logging
+import re
 import threading
 
 import pytest
@@ -40,6 +41,9 @@ def test_the_code_page_says_where_the_code_went(customer, app):
     assert "Not received a code?" in page
     assert 'You can ask for a new code in <span data-seconds="">60</span> seconds.' in page
     assert "code to bind social security card ****2876 to account ****2345" in _outbox_text(app)
+    # In Chinese the two sentences follow each other with no space between.
+    chinese = customer.get(path, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert re.search(r"验证码在 \S+ 前有效。还可尝试 5 次。", chinese)
 
 
 def test_the_right_code_binds_the_card_and_seals_the_signature(customer, app, db_conn):

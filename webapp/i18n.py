@@ -103,6 +103,16 @@ def current_language():
     return "zh" if locale is not None and locale.language == "zh" else "en"
 
 
+def colon():
+    """What follows a label before its value: ": " in English, a full-width "：" in Chinese."""
+    return "：" if current_language() == "zh" else ": "
+
+
+def list_separator():
+    """Between the items of a short list: ", " in English, the enumeration comma "、" in Chinese."""
+    return "、" if current_language() == "zh" else ", "
+
+
 def format_when(value):
     """A moment as the page's locale writes it ("Nov 27, 2026, 8:15:00 AM"), in China time."""
     return _formatted(value, "medium", str(page_locale())) if value else ""
