@@ -87,6 +87,9 @@ def walk_to_code_page(page, person, shots, words):
     page.wait_for_url(re.compile(r"/check$"))
     page.locator("input[name=agree]").check()
     page.locator("input[name=consent]").check()
+    for change in page.locator(".summary__action a").all():
+        box = change.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, (change.inner_text(), box)
     screenshot(page, f"{shots}-4-check")
     page.get_by_role("button", name=words["submit"]).click()
     page.wait_for_url(re.compile(r"/verify$"))

@@ -35,7 +35,9 @@ PHONES = [
 TAP = 44
 TAPPABLE = (
     "button, .button, .link-button, summary, select, textarea, "
-    "input:not([type=hidden]):not([type=checkbox]):not([type=radio])"
+    "input:not([type=hidden]):not([type=checkbox]):not([type=radio]), "
+    # Links that stand on their own (not words in a sentence): Back, Change, the error summary's
+    "a.link, .error-summary a, .summary__action a"
 )
 
 # Layout facts measured in the page: what overflows the 360 px viewport, what is too small to tap.

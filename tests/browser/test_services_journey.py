@@ -20,7 +20,7 @@ TAP = 44
 # styled as actions, disclosure summaries.
 TAPPABLE = (
     "main button, main .button, main .link, main summary, main select, .services-nav a, "
-    "main input:not([type=hidden])"
+    "main input:not([type=hidden]), main .error-summary a"
 )
 MEASURE = """
 ({ tappable, tap }) => {
