@@ -17,12 +17,19 @@ def _submit_as(client, username, **overrides):
     return reference, wizard.submit(client, reference)
 
 
+# What the refusal says next: change an answer here, or come back once it is put right elsewhere.
+CHANGE_HERE = "change what is wrong below and submit again"
+COME_BACK = "when that is done, come back and submit them again"
+
+
 def _assert_refused(reference, response, message, check):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "We cannot bind this card yet" in page
     assert message in page
     assert "Your answers are kept" in page
+    fixed_here = check in ("card_not_found", "not_own_id", "card_cancelled", "account_ineligible")
+    assert (CHANGE_HERE in page) == fixed_here and (COME_BACK in page) != fixed_here
     application = Application.get(Application.reference == reference)
     assert application.status == "draft" and application.failure == check
     assert application.card_number is not None and application.account is not None

@@ -106,6 +106,12 @@ def _new_account(application):
     return None
 
 
+# Refusals the customer can put right by changing an answer here; the others need something
+# done elsewhere first (at the social security agency, a branch, or their binding).
+CHANGE_AN_ANSWER = frozenset(
+    {"card_not_found", "not_own_id", "card_cancelled", "account_ineligible", "same_account"}
+)
+
 MESSAGES = {
     "card_not_found": _l(
         "We could not find a social security card with these details. Check the card number, "

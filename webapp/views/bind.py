@@ -15,7 +15,7 @@ from webapp.forms import (
 )
 from webapp.models import Account, Application
 from webapp.models.binding import AWAITING_VERIFICATION, DRAFT
-from webapp.preflight import MESSAGES
+from webapp.preflight import CHANGE_AN_ANSWER, MESSAGES
 from webapp.views import card_step
 from webapp.views.navigation import render_page
 from webapp.views.verify import send_code
@@ -186,6 +186,7 @@ def check(reference):
         form=form,
         failure=failure,
         failure_message=MESSAGES.get(failure),
+        change_an_answer=failure in CHANGE_AN_ANSWER,
         agreement_text=agreement.text(language),
         agreement_version=agreement.VERSION,
     )
