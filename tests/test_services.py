@@ -252,7 +252,8 @@ def test_the_contributions_page_marks_arrears_gaps_and_self_paid_months(client, 
 
 def test_the_year_filter_swaps_only_the_year_for_htmx_and_a_whole_page_without(client, db_conn):
     log_in(client, "liu.yang")
-    full = client.get("/services/contributions?year=2024").get_data(as_text=True)
+    full_path = "/services/contributions?year=2024"
+    full = client.get(full_path).get_data(as_text=True)
     assert (
         "<html" in full
         and 'id="contribution-year"' in full
@@ -267,6 +268,12 @@ def test_the_year_filter_swaps_only_the_year_for_htmx_and_a_whole_page_without(c
     assert 'hx-swap-oob="innerHTML:#year-status"' in fragment
     assert swapped.headers["HX-Push-Url"] == "/services/contributions?year=2024"
     assert "Contributions in" in text_of(client.get("/services/contributions?year=1900"))
+    # A year with no records, or no year at all, is said, and the newest year shown instead.
+    for asked in ("1900", "abc"):
+        page = text_of(client.get(f"/services/contributions?year={asked}"))
+        newest = re.search(r"Contributions in (\d{4})", page).group(1)
+        assert f"There are no contribution records for “{asked}”. Showing {newest}." in page
+    assert "There are no contribution records" not in text_of(client.get(full_path))
 
 
 @pytest.mark.parametrize(

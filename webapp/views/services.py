@@ -85,12 +85,17 @@ def contributions():
         return _unavailable(access)
     today = registry.today()
     years = social_security.contribution_years(access.id_number, today)
+    asked = request.args.get("year")
     year = request.args.get("year", type=int)
     if year not in years:
         year = years[0] if years else None
     context = {
         "access": access,
         "years": years,
+        # A year asked for in the address that has no records: said, and the newest shown.
+        "asked_year": asked
+        if asked is not None and year is not None and str(year) != asked
+        else None,
         "year": social_security.contribution_year(access.id_number, year, years, today)
         if year
         else None,
