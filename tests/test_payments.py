@@ -9,9 +9,9 @@ import pytest
 from tests.conftest import csrf_token, log_in, post_form
 from tests.test_services import bind_directly, report_card, text_of
 from tests.verification import latest_code
-from webapp import demo, otp, payments, registry, sms
+from webapp import clock, demo, otp, payments, registry, sms
 from webapp.extensions import db
-from webapp.models import Account, AuditEvent, Customer, Payment
+from webapp.models import Account, AuditEvent, Binding, Customer, Payment
 from webapp.registry.insurance import RegistryContribution, RegistryPayableItem, RegistryPayment
 
 pytestmark = pytest.mark.database
@@ -432,6 +432,19 @@ def test_after_a_wrong_code_the_address_still_leads_to_the_same_payment(liu, app
     again = liu.get(answer.headers["HX-Push-Url"])
     assert again.status_code == 200 and "Authorise the payment" in text_of(again)
     assert "base ¥5,000.00" in text_of(again) and "Attempts left: 4" in text_of(again)
+
+
+def test_payments_and_receipts_stay_readable_after_the_card_is_unbound(liu, app, db_conn):
+    pay(liu, app)
+    number = Payment.get().receipt_number
+    Binding.update(status="ended", ended_at=clock.now(), end_reason="other_bank").execute()
+    history = text_of(liu.get("/services/payments"))
+    assert "No social security card is bound now" in history
+    assert f"Receipt {number}" in history
+    receipt = liu.get(f"/services/payments/{number}")
+    assert receipt.status_code == 200 and number in text_of(receipt)
+    # Records and paying still need a bound card.
+    assert "Bind your social security card first" in text_of(liu.get("/services/pay"))
 
 
 def test_a_card_suspended_after_the_code_was_sent_blocks_the_payment(liu, app, db_conn):

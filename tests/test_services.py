@@ -102,11 +102,14 @@ def test_every_services_page_needs_a_logged_in_customer(client):
 
 
 def test_without_a_binding_the_services_offer_to_bind_the_card(customer):
-    for path in PAGES[:-1]:
+    for path in PAGES[:4]:
         page = text_of(customer.get(path))
         assert "Bind your social security card first" in page, path
         assert 'href="/bind"' in customer.get(path).get_data(as_text=True)
         assert "Basic pension insurance" not in page and "¥400.00" not in page
+    payments = text_of(customer.get("/services/payments"))
+    assert "No social security card is bound now" in payments
+    assert "You have not paid any fees here yet." in payments
 
 
 def test_a_suspended_binding_says_why_and_shows_no_records(client, db_conn):
