@@ -257,3 +257,9 @@ def shopper(app):
     other.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     assert log_in(other).status_code == 303
     return other
+
+
+def test_a_note_too_long_is_refused_saying_so_and_nothing_is_logged(agent, db_conn):
+    page = text_of(search(agent, ZHANG_MOBILE, reason="other", note="x" * 201))
+    assert "The details can be at most 200 characters long." in page
+    assert AccessLog.select().count() == 0

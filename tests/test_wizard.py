@@ -248,3 +248,15 @@ def test_a_step_swapped_in_by_htmx_titles_the_tab_with_the_bank_as_a_whole_page_
     )
     (title,) = re.findall(r"<title>(.*?)</title>", chinese.get_data(as_text=True))
     assert title.endswith(" · 示例银行") and title != titles[0]
+
+
+def test_answers_too_long_are_refused_with_which_answer_and_its_limit(customer, db_conn):
+    reference = wizard.start(customer)
+    response = wizard.card_details(
+        customer, reference, full_name="王" * 61, id_number="1" * 41, card_number="M" * 41
+    )
+    page = response.get_data(as_text=True)
+    assert "The full name can be at most 60 characters long." in page
+    assert "The resident ID number can be at most 40 characters long." in page
+    assert "The card number can be at most 40 characters long." in page
+    assert Application.get(Application.reference == reference).full_name is None

@@ -21,6 +21,8 @@ REASON_CHOICES = [SelectChoice("", _l("Choose a reason"))] + [
     SelectChoice(code, label) for code, label in REASONS.items()
 ]
 
+NOTE_TOO_LONG = _l("The details can be at most %(max)d characters long.")
+
 
 def _attributes(attributes):
     """HTML attributes exactly as WTForms writes them: sorted, True bare, False left out."""
@@ -113,7 +115,7 @@ class SearchForm(FlaskForm):
     reason = ReasonField(_l("Reason for looking up"))
     note = StringField(
         _l("Details"),
-        validators=[Length(max=agent_actions.NOTE_LENGTH)],
+        validators=[Length(max=agent_actions.NOTE_LENGTH, message=NOTE_TOO_LONG)],
         widget=LeanTextInput(),
     )
 
@@ -139,7 +141,7 @@ class ReasonForm(FlaskForm):
     )
     note = StringField(
         _l("Details"),
-        validators=[Length(max=agent_actions.NOTE_LENGTH)],
+        validators=[Length(max=agent_actions.NOTE_LENGTH, message=NOTE_TOO_LONG)],
         widget=LeanTextInput(),
     )
 

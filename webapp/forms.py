@@ -63,15 +63,33 @@ class CardDetailsForm(FlaskForm):
 
     full_name = StringField(
         _l("Full name"),
-        validators=[Length(max=MAX_LENGTHS["full_name"]), _checked(identifiers.person_name)],
+        validators=[
+            Length(
+                max=MAX_LENGTHS["full_name"],
+                message=_l("The full name can be at most %(max)d characters long."),
+            ),
+            _checked(identifiers.person_name),
+        ],
     )
     id_number = StringField(
         _l("Resident ID number"),
-        validators=[Length(max=MAX_LENGTHS["id_number"]), _checked(identifiers.resident_id)],
+        validators=[
+            Length(
+                max=MAX_LENGTHS["id_number"],
+                message=_l("The resident ID number can be at most %(max)d characters long."),
+            ),
+            _checked(identifiers.resident_id),
+        ],
     )
     card_number = StringField(
         _l("Social security card number"),
-        validators=[Length(max=MAX_LENGTHS["card_number"]), _checked(_card_number)],
+        validators=[
+            Length(
+                max=MAX_LENGTHS["card_number"],
+                message=_l("The card number can be at most %(max)d characters long."),
+            ),
+            _checked(_card_number),
+        ],
     )
     region = SelectField(
         _l("Insured region"),
