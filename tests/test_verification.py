@@ -178,6 +178,8 @@ def test_unbind_with_a_code_ends_the_binding(client, app, db_conn):
     response = enter_code(client, "/binding/unbind/verify", latest_code(app))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "is no longer bound" in page and "Not bound" in page
+    # The application that bound the card is completed; the binding it made has ended.
+    assert re.search(r'<span class="tag">Completed</span>', page) and "Binding ended" in page
     ended = Binding.get()
     assert ended.status == "ended" and ended.end_reason == "other_bank"
     assert "was unbound from account" in _outbox_text(app)

@@ -204,7 +204,7 @@ INELIGIBILITY = {
 APPLICATION_STATUSES = {
     "draft": _l("In progress"),
     "awaiting_verification": _l("Awaiting verification"),
-    "bound": _l("Bound"),
+    "bound": _l("Completed"),  # The card was bound; the binding has a status of its own.
     "cancelled": _l("Cancelled"),
     "expired": _l("Expired"),
 }
