@@ -89,6 +89,9 @@ def test_a_wrong_code_then_the_right_one(customer, app, db_conn):
     page = enter_code(customer, path, "000000", challenge).get_data(as_text=True)
     assert "That code is not right. You have 4 attempts left" in page
     assert "There is a problem" in page
+    for _ in range(3):
+        page = enter_code(customer, path, "000000", challenge).get_data(as_text=True)
+    assert "You have 1 attempt left with this code." in page
     assert Application.get(Application.reference == reference).status == "awaiting_verification"
     assert enter_code(customer, path, latest_code(app), challenge).status_code == 303
 

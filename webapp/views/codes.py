@@ -4,7 +4,7 @@ import math
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, request
-from flask_babel import format_time, get_locale
+from flask_babel import format_time, get_locale, ngettext
 from flask_babel import gettext as _
 
 from webapp import clock, otp, sms
@@ -42,9 +42,10 @@ def outcome_message(result):
     """The message for a code that did not verify."""
     hotline = current_app.config["BANK_HOTLINE"]
     if result.outcome == "wrong":
-        return _(
-            "That code is not right. You have %(n)s attempts left with this code.",
-            n=result.attempts_left,
+        return ngettext(
+            "That code is not right. You have %(num)d attempt left with this code.",
+            "That code is not right. You have %(num)d attempts left with this code.",
+            result.attempts_left,
         )
     if result.outcome == "expired":
         return _("That code has expired: codes are valid for 5 minutes. Ask for a new code.")
