@@ -31,6 +31,8 @@
           window.clearInterval(timer);
           button.disabled = false;
           note.textContent = note.getAttribute("data-ready") || "";
+          var status = form.querySelector("[data-countdown-status]");
+          if (status) status.textContent = note.textContent;
         }
       }, 1000);
     });

@@ -159,6 +159,10 @@ def test_the_resend_countdown_runs_and_then_allows_a_new_code(open_page):
     page.wait_for_timeout(1500)
     later = int(re.search(r"\d+", countdown.inner_text()).group(0))
     assert later < first <= 60
+    # A screen reader is not read every second of it: the ready message is announced once.
+    assert countdown.get_attribute("aria-live") is None
+    assert page.locator("[data-countdown-status]").get_attribute("aria-live") == "polite"
+    assert page.locator("[data-countdown-status]").inner_text() == ""
 
 
 def test_in_chinese_with_javascript_off(open_page):
