@@ -9,8 +9,9 @@ from tests import wizard
 from tests.conftest import log_in, post_form
 from tests.test_agent_console import counting_queries, text_of
 from tests.test_agent_search import search
-from tests.verification import enter_code
-from webapp import sms
+from tests.test_payments import pay
+from tests.verification import enter_code, latest_code
+from webapp import agent_timeline, preflight, sms
 from webapp.models import (
     AccessLog,
     Application,
@@ -252,3 +253,21 @@ def test_applications_list_every_state_with_its_reference(agent, shopper, db_con
     assert f"{open_} In progress" in page and f"{cancelled} Cancelled" in page
     assert page.index(open_) < page.index(cancelled)
     assert Application.select().where(Application.reference.in_([open_, cancelled])).count() == 2
+
+
+def test_every_recorded_action_check_and_reason_reads_in_words(agent, app, db_conn):
+    # liu.yang pays a fee, then unbinds; each step is recorded as the app records it.
+    customer = app.test_client()
+    customer.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    log_in(customer, "liu.yang")
+    pay(customer, app)
+    post_form(customer, "/binding/unbind", {"reason": "other_bank"})
+    enter_code(customer, "/binding/unbind/verify", latest_code(app))
+    search(agent, "Z76120394")
+    page = text_of(agent.get(f"/agent/customers/{customer_id('liu.yang')}"))
+    assert "Paid a social insurance fee" in page
+    assert "Reason: I will use another bank" in page
+    for raw in ("payment.paid", "binding.ended", "other_bank", "otp.issued"):
+        assert raw not in page, raw
+    # Every check the pre-flight makes has its words on the timeline.
+    assert set(preflight.MESSAGES) <= set(agent_timeline.CHECKS)

@@ -32,6 +32,8 @@ ACTIONS = {
     "binding.account_changed": _l("Binding moved to another account"),
     "binding.ended": _l("Binding ended"),
     "agent.note": _l("Agent's note"),
+    "payment.paid": _l("Paid a social insurance fee"),
+    "payment.refused": _l("Payment refused"),
 }
 
 OUTCOMES = {
@@ -63,6 +65,7 @@ CHECKS = {
     "bound_elsewhere": _l("card bound in another profile"),
     "customer_has_binding": _l("customer already has a binding"),
     "account_ineligible": _l("account not eligible"),
+    "same_account": _l("card already bound to the chosen account"),
 }
 
 REASONS = {
@@ -70,6 +73,15 @@ REASONS = {
     "complaint": _l("Complaint"),
     "fraud_check": _l("Fraud check"),
     "other": _l("Other"),
+}
+
+# Why a customer, or the system, ended or cancelled something (the agents' own are REASONS).
+OWN_REASONS = {
+    "customer": _l("The customer's own request"),
+    "changed_account": _l("Binding moved to another account"),
+    "not_needed": _l("I no longer need these services here"),
+    "other_bank": _l("I will use another bank"),
+    "card_replaced": _l("My card was replaced"),
 }
 
 PURPOSES = {
@@ -115,7 +127,7 @@ def describe(event, *, customer_name, agent_name=None):
 def reason_label(reason):
     """An action's reason in words ("agent:complaint" -> "Complaint")."""
     code = (reason or "").removeprefix("agent:")
-    return str(REASONS.get(code, code))
+    return str(REASONS.get(code) or OWN_REASONS.get(code, code))
 
 
 def _details(detail):
