@@ -67,7 +67,14 @@
   // whole page sent to htmx (an error, or where a form's answer led) replaces the body.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
-    if (!target || (target.id !== "main" && target !== document.body)) return;
+    if (!target) return;
+    // The agent's search is swapped whole: focus its error summary or the results' heading.
+    if (target.id === "agent-search") {
+      var search = document.getElementById("agent-search");
+      if (search) focusFirst(search);
+      return;
+    }
+    if (target.id !== "main" && target !== document.body) return;
     var main = document.getElementById("main") || target;
     focusFirst(main);
     enhance(main);

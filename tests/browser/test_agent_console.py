@@ -163,6 +163,9 @@ def test_an_agent_finds_the_lost_card_persona_by_id_number_and_reads_why_it_fail
     desk.evaluate("window.__searchSwappedInPlace = true")
     search(desk, id_number)
     desk.get_by_text("1 customer found by ID number 310104********0424").wait_for()
+    # Focus is on the results' heading, which a screen reader then reads out.
+    focused = desk.evaluate("document.activeElement.outerHTML")
+    assert focused.startswith("<h2") and "1 customer found" in focused, focused
     # htmx swapped the results in: the page that was loaded is still the same document.
     assert desk.evaluate("window.__searchSwappedInPlace === true")
     assert desk.url.endswith("/agent/search") and id_number not in desk.url
