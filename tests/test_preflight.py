@@ -3,7 +3,8 @@
 import pytest
 
 from tests import wizard
-from tests.conftest import log_in
+from tests.conftest import log_in, post_form
+from tests.test_services import bind_directly
 from webapp import sign_in
 from webapp.models import Account, Application, AuditEvent, Customer
 from webapp.registry.local import put_card
@@ -48,7 +49,6 @@ def _assert_refused(reference, response, message, check):
         ("li.na", "card_not_activated", "Your card is not activated yet"),
         ("zhao.lei", "card_frozen", "Your card is frozen"),
         ("sun.li", "card_cancelled", "This card has been cancelled"),
-        ("liu.yang", "already_bound_to_you", "already bound to one of your accounts"),
     ],
 )
 def test_each_card_problem_has_its_own_message(client, db_conn, username, check, message):
@@ -101,13 +101,37 @@ def test_a_card_bound_in_another_profile_is_refused_without_saying_whose(client,
     assert "****5678" not in response.get_data(as_text=True)
 
 
+def test_a_card_bound_while_the_application_was_open_is_refused(client, db_conn):
+    # zhang.wei's card gets bound (by another way) while his application is at step 4.
+    log_in(client)
+    reference = wizard.through_check(client)
+    bind_directly("zhang.wei")
+    response = wizard.submit(client, reference)
+    _assert_refused(
+        reference, response, "already bound to one of your accounts", "already_bound_to_you"
+    )
+
+
 def test_a_customer_with_a_bound_card_cannot_bind_another(client, db_conn):
-    liu = Customer.get(Customer.username == "liu.yang")
-    put_card("Z76120395", liu.name, liu.id_number, "330100", "active")
-    reference, response = _submit_as(client, "liu.yang", card_number="Z76120395")
+    zhang = Customer.get(Customer.username == "zhang.wei")
+    put_card("M31452877", zhang.name, zhang.id_number, "110000", "active")
+    log_in(client)
+    reference = wizard.through_check(client, card_number="M31452877")
+    bind_directly("zhang.wei")
+    response = wizard.submit(client, reference)
     _assert_refused(
         reference, response, "You already have a social security card bound", "customer_has_binding"
     )
+
+
+def test_a_bound_customer_who_opens_the_wizard_is_sent_to_their_binding(client, db_conn):
+    log_in(client, "liu.yang")
+    before = Application.select().count()
+    for answer in (client.get("/bind"), post_form(client, "/bind", {}, source="/dashboard")):
+        assert answer.status_code == 303 and answer.headers["Location"].endswith("/binding")
+    page = client.get("/binding").get_data(as_text=True)
+    assert "Your social security card is already bound." in page
+    assert Application.select().count() == before
 
 
 def test_an_account_frozen_after_it_was_chosen_is_refused(client, db_conn):

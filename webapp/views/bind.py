@@ -1,6 +1,6 @@
 """The binding wizard, steps 1–4: before you start, card details, account, check your answers."""
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,7 +13,7 @@ from webapp.forms import (
     CheckAnswersForm,
     StartForm,
 )
-from webapp.models import Account, Application
+from webapp.models import Account, Application, Binding
 from webapp.models.binding import AWAITING_VERIFICATION, DRAFT
 from webapp.preflight import CHANGE_AN_ANSWER, MESSAGES
 from webapp.views import card_step
@@ -63,12 +63,25 @@ def _render_step(fragment, application, step, title, **context):
 
 @bp.route("", methods=["GET", "POST"])
 def start():
-    """Step 1: what to prepare; confirming starts (or resumes) the application."""
+    """Step 1: what to prepare; confirming starts (or resumes) the application.
+
+    A customer whose card is bound already is sent to their binding, where the account can be
+    changed or the card unbound: a new binding would only be refused at step 4.
+    """
+    open_application = Application.open_for(current_user.id)
+    if open_application is None and Binding.active_for(current_user.id) is not None:
+        flash(
+            _(
+                "Your social security card is already bound. You can move it to another account "
+                "or unbind it here."
+            ),
+            "info",
+        )
+        return redirect(url_for("banking.my_binding"), 303)
     form = StartForm()
     if form.validate_on_submit():
         application = binding.start(current_user._get_current_object())
         return redirect(_resume_url(application), 303)
-    open_application = Application.open_for(current_user.id)
     return _render_step(
         "bind/_start.html",
         open_application,
