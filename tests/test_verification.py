@@ -214,9 +214,14 @@ def test_changing_to_the_same_account_is_refused(client, app, db_conn):
     current = Binding.get(Binding.status == "active")
     response = post_form(client, "/binding/change", {}, source="/binding")
     reference = response.headers["Location"].split("/")[2]
-    wizard.choose_account(client, reference, current.account_id)
-    page = wizard.submit(client, reference).get_data(as_text=True)
+    step = client.get(f"/bind/{reference}/account").get_data(as_text=True)
+    # The account the card is bound to now is shown, and cannot be chosen.
+    assert re.search(rf'value="{current.account_id}" disabled>', step)
+    assert "Your card is bound to this account now" in step
+    # Chosen anyway (a form sent by hand), it is refused at this step.
+    page = wizard.choose_account(client, reference, current.account_id).get_data(as_text=True)
     assert "Your card is already bound to this account" in page
+    assert Application.get(Application.reference == reference).account is None
     assert Binding.get(Binding.status == "active").id == current.id
 
 

@@ -125,16 +125,24 @@ _ONE_CARD_FIELD = {
 }
 
 
+SAME_ACCOUNT = _l(
+    "Your card is already bound to this account. Choose a different account to move it to."
+)
+
+
 class AccountForm(FlaskForm):
     """Step 3: the account to bind, among the customer's eligible accounts."""
 
     account = RadioField(_l("Account"), coerce=str, validate_choice=False)
 
-    def __init__(self, *args, eligible_ids, **kwargs):
+    def __init__(self, *args, eligible_ids, bound_id=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.eligible_ids = {str(i) for i in eligible_ids}
+        self.bound_id = None if bound_id is None else str(bound_id)  # moving: the account now
 
     def validate_account(self, field):
+        if field.data is not None and field.data == self.bound_id:
+            raise ValidationError(SAME_ACCOUNT)
         if field.data not in self.eligible_ids:
             raise ValidationError(_l("Choose the account to bind"))
 

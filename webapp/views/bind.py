@@ -143,8 +143,13 @@ def account(reference):
     if application.step < 3:
         return redirect(_resume_url(application), 303)
     accounts = list(Account.of(current_user.id))
-    eligible = [a.id for a in accounts if a.ineligibility is None]
-    form = AccountForm(eligible_ids=eligible)
+    bound_id = None
+    if application.purpose == Application.CHANGE_ACCOUNT:
+        # The card moves to another account: the one it is bound to now cannot be chosen.
+        active = Binding.active_for(current_user.id)
+        bound_id = active.account_id if active is not None else None
+    eligible = [a.id for a in accounts if a.ineligibility is None and a.id != bound_id]
+    form = AccountForm(eligible_ids=eligible, bound_id=bound_id)
     if request.method == "GET" and application.account_id:
         form.account.data = str(application.account_id)
     if form.validate_on_submit():
@@ -158,6 +163,7 @@ def account(reference):
         _("Choose an account"),
         form=form,
         accounts=accounts,
+        bound_id=bound_id,
         back=_back_url(application, _before_account(application)),
     )
 
