@@ -234,7 +234,9 @@ def test_an_agent_unlocks_a_locked_customer_who_then_completes_verification(
     desk.get_by_label("Reason").select_option("customer_call")
     screenshot(desk, "agent-1280-unlock-confirm")
     desk.get_by_role("button", name="Unlock verification").click()
-    desk.get_by_text("Verification unlocked. The customer can ask for a new code now.").wait_for()
+    desk.get_by_text(
+        "Verification unlocked. The customer can ask for a new code once a minute has passed since the last one."
+    ).wait_for()
     assert desk.get_by_text("Verification is not locked.").is_visible()
     assert desk.get_by_text("Agent 李晓明").first.is_visible()
     screenshot(desk, "agent-1280-record-unlocked")

@@ -192,7 +192,10 @@ def unlock(customer_id, lock_id):
         action="unlock",
         applies=lock.is_locked(clock.now()),
         perform=lambda agent, **why: agent_actions.unlock(agent, lock, **why),
-        done=_("Verification unlocked. The customer can ask for a new code now."),
+        done=_(
+            "Verification unlocked. The customer can ask for a new code once a minute has "
+            "passed since the last one."
+        ),
         lock=lock,
     )
 
