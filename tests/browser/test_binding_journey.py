@@ -260,6 +260,7 @@ def test_unbind_from_my_binding(open_page):
     page.wait_for_url(re.compile(r"/binding$"))
     assert page.get_by_text("is no longer bound").is_visible()
     assert page.locator("header.masthead").count() == 1  # the page was replaced, not nested
+    assert "is no longer bound" in page.evaluate("document.activeElement.textContent")
     screenshot(page, "unbind-done")
     assert Binding.active_for(person["customer"]) is None
 
@@ -279,6 +280,9 @@ def test_where_a_step_leads_outside_the_wizard_or_an_expired_form_replace_the_pa
     page.locator("header.masthead").first.wait_for()
     assert page.locator("header.masthead").count() == 1
     assert page.locator("main").count() == 1
+    # The notice is read first: focus is on it, above the page's heading.
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused.strip() == "Your application was cancelled."
     screenshot(page, "cancelled-js")
 
     page.get_by_role("link", name=EN["bind"]).first.click()
