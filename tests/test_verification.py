@@ -74,6 +74,11 @@ def test_the_right_code_binds_the_card_and_seals_the_signature(customer, app, db
     assert "Unchanged since signing" in customer.get(f"/binding/agreement/{reference}").get_data(
         as_text=True
     )
+    # Read in Chinese, the copy says it was signed in English (the text below it is English).
+    chinese = customer.get(
+        f"/binding/agreement/{reference}", headers={"Accept-Language": "zh-CN"}
+    ).get_data(as_text=True)
+    assert '<dt>签署语言</dt><dd><span lang="en">English</span></dd>' in chinese
 
 
 def _outbox_text(app):

@@ -187,6 +187,8 @@ def test_cancel_closes_the_application(customer, db_conn):
     reference = wizard.through_check(customer)
     page = customer.get(f"/bind/{reference}/cancel").get_data(as_text=True)
     assert "Cancel this application?" in page
+    # Changing one's mind leads back to the step the application is at, not the start.
+    assert f'href="/bind/{reference}/check">No, go back</a>' in page
     response = post_form(customer, f"/bind/{reference}/cancel", {})
     assert response.status_code == 303
     assert Application.get(Application.reference == reference).status == "cancelled"

@@ -231,6 +231,7 @@ def cancel(reference):
         binding.current_step(application),
         _("Cancel this application?"),
         form=form,
+        keep=_resume_url(application),  # "No, go back": the step the customer is on
     )
 
 
