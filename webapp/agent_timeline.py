@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from flask_babel import format_datetime
 
+from webapp.forms import UNBIND_REASONS
 from webapp.i18n import lazy_gettext as _l
 
 ACTIONS = {
@@ -78,10 +79,8 @@ REASONS = {
 # Why a customer, or the system, ended or cancelled something (the agents' own are REASONS).
 OWN_REASONS = {
     "customer": _l("The customer's own request"),
-    "changed_account": _l("Binding moved to another account"),
-    "not_needed": _l("I no longer need these services here"),
-    "other_bank": _l("I will use another bank"),
-    "card_replaced": _l("My card was replaced"),
+    "changed_account": ACTIONS["binding.account_changed"],
+    **UNBIND_REASONS,
 }
 
 PURPOSES = {

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from webapp import identifiers, registry
+from webapp import identifiers, preflight, registry
 from webapp.i18n import lazy_gettext as _l
 
 
@@ -125,11 +125,6 @@ _ONE_CARD_FIELD = {
 }
 
 
-SAME_ACCOUNT = _l(
-    "Your card is already bound to this account. Choose a different account to move it to."
-)
-
-
 class AccountForm(FlaskForm):
     """Step 3: the account to bind, among the customer's eligible accounts."""
 
@@ -142,7 +137,7 @@ class AccountForm(FlaskForm):
 
     def validate_account(self, field):
         if field.data is not None and field.data == self.bound_id:
-            raise ValidationError(SAME_ACCOUNT)
+            raise ValidationError(preflight.MESSAGES["same_account"])
         if field.data not in self.eligible_ids:
             raise ValidationError(_l("Choose the account to bind"))
 
@@ -188,16 +183,20 @@ class CodeForm(FlaskForm):
         field.data = digits
 
 
+# Why a customer unbinds, as they choose it (the agent's timeline shows the same words).
+UNBIND_REASONS = {
+    "not_needed": _l("I no longer need these services here"),
+    "other_bank": _l("I will use another bank"),
+    "card_replaced": _l("My card was replaced"),
+    "other": _l("Another reason"),
+}
+
+
 class UnbindForm(FlaskForm):
     """Why the customer unbinds (kept with the record)."""
 
     reason = RadioField(
         _l("Why do you want to unbind the card?"),
-        choices=[
-            SelectChoice("not_needed", _l("I no longer need these services here")),
-            SelectChoice("other_bank", _l("I will use another bank")),
-            SelectChoice("card_replaced", _l("My card was replaced")),
-            SelectChoice("other", _l("Another reason")),
-        ],
+        choices=[SelectChoice(code, label) for code, label in UNBIND_REASONS.items()],
         validators=[InputRequired(_l("Choose why you want to unbind the card"))],
     )

@@ -130,7 +130,7 @@ def card_field(reference, name):
 def _render_card(application, fields, form=None):
     step = card_step.for_request()
     back = _back_url(application, url_for("bind.start"))
-    body = step.page(application.reference, fields, form, back=back)
+    body = step.page(application.reference, fields, back, form)
     return _render_step("bind/_prerendered.html", application, 2, step.words.title, body=body)
 
 

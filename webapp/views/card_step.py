@@ -114,9 +114,9 @@ class CardStep:
             }
         )
 
-    def page(self, reference, fields, form=None, back=None):
-        """The step's markup with these fields, and the error summary of a form sent; `back` is
-        where its Back link goes (the wizard's start page unless given)."""
+    def page(self, reference, fields, back, form=None):
+        """The step's markup with these fields, where its Back link goes, and the error summary
+        of a form sent."""
         summary = ""
         if form is not None:
             macros = current_app.jinja_env.get_template("macros.html").module
@@ -128,7 +128,7 @@ class CardStep:
                 "token": generate_csrf(),
                 "summary": summary,
                 "fields": Markup("\n    ").join(self.field(field) for field in fields),
-                "back": back or url_for("bind.start"),
+                "back": back,
                 "cancel": url_for("bind.cancel", reference=reference),
             }
         )
