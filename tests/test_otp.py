@@ -206,6 +206,25 @@ def test_ten_wrong_entries_across_codes_lock_the_subject_for_thirty_minutes(zhan
     assert ("otp.locked", "wrong_entries") in actions()
 
 
+def test_attempts_left_count_down_to_the_lock_when_it_comes_before_the_code_dies(zhang, context):
+    first, first_code = send(zhang)
+    for _ in range(4):
+        enter(zhang, first, wrong(first_code))
+    context.advance(seconds=60)
+    second, second_code = send(zhang)
+    for _ in range(2):
+        result = enter(zhang, second, wrong(second_code))
+    assert (result.attempts_left, result.lock_follows) == (3, False)
+    context.advance(seconds=60)
+    third, third_code = send(zhang)
+    state = otp.state(subject=SUBJECT, purpose="bind")
+    assert (state.attempts_left, state.lock_follows) == (4, True)
+    for left in (3, 2, 1):
+        result = enter(zhang, third, wrong(third_code))
+        assert (result.outcome, result.attempts_left, result.lock_follows) == ("wrong", left, True)
+    assert enter(zhang, third, wrong(third_code)).outcome == "locked"
+
+
 def test_an_agent_unlocks_a_locked_subject_and_its_counts_start_afresh(zhang, context):
     for _ in range(5):
         send(zhang)

@@ -145,6 +145,36 @@ def test_ten_wrong_entries_lock_verification(customer, app, frozen, db_conn):
     assert Application.get(Application.reference == reference).status == "awaiting_verification"
 
 
+def test_the_code_page_warns_before_wrong_codes_or_new_codes_lock_verification(
+    customer, app, frozen, db_conn
+):
+    _reference, path = _awaiting(customer)
+    for _ in range(5):
+        enter_code(customer, path, "000000")
+    frozen.advance(seconds=61)
+    post_form(customer, f"{path}/resend", {}, source=path)
+    page = customer.get(path).get_data(as_text=True)
+    assert "Attempts left before verification locks for 30 minutes: 5." in page
+    page = enter_code(customer, path, "000000").get_data(as_text=True)
+    assert "You have 4 attempts left before verification locks for 30 minutes." in page
+    assert "more code" not in page  # three codes are left: no need to count them yet
+    for left in ("2 more codes", "1 more code."):
+        frozen.advance(seconds=61)
+        post_form(customer, f"{path}/resend", {}, source=path)
+        assert f"You can ask for {left}" in customer.get(path).get_data(as_text=True)
+    frozen.advance(seconds=61)
+    post_form(customer, f"{path}/resend", {}, source=path)
+    page = customer.get(path).get_data(as_text=True)
+    assert (
+        "You have had all 5 codes. Asking for another locks verification for 30 minutes; after "
+        "that you can ask again." in page
+    )
+    assert "Attempts left before verification locks for 30 minutes: 4." in page
+    chinese = customer.get(path, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "5 个验证码已全部发送。再获取将锁定验证 30 分钟" in chinese
+    assert "还可尝试 4 次，再错验证将锁定 30 分钟。" in chinese
+
+
 def test_a_provider_failure_keeps_the_application_and_says_try_again(
     customer, fake_twilio, db_conn
 ):

@@ -123,6 +123,7 @@ def create_app(test_config=None):
         auth,
         banking,
         bind,
+        codes,
         dev,
         manage,
         navigation,
@@ -171,6 +172,8 @@ def create_app(test_config=None):
     app.jinja_env.globals["here"] = navigation.here
     app.jinja_env.globals["bank_name"] = navigation.bank_name
     app.jinja_env.globals["swap_title"] = navigation.swap_title
+    app.jinja_env.globals["code_validity"] = codes.validity_line
+    app.jinja_env.globals["codes_left_line"] = codes.codes_left_line
     return app
 
 

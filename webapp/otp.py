@@ -52,11 +52,16 @@ class NotLocked(Exception):
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What check() decided: ok, wrong, expired, dead, locked, used or missing."""
+    """What check() decided: ok, wrong, expired, dead, locked, used or missing.
+
+    lock_follows: using up the attempts left locks verification, rather than only ending this
+    code (the subject's wrong entries in all run out first).
+    """
 
     outcome: str
     attempts_left: int = 0
     locked_until: datetime.datetime | None = None
+    lock_follows: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class VerificationState:
     resend_at: datetime.datetime | None
     codes_left: int
     locked_until: datetime.datetime | None
+    lock_follows: bool = False  # as in CheckResult
 
 
 def issue(*, customer, purpose, subject, mobile, ip, card_tail, account_tail, locale, host):
@@ -230,12 +236,21 @@ def _decide(customer, purpose, record, challenge_id, code, now):
     attempts = challenge.count_wrong_entry()
     if attempts is None:
         return CheckResult(_spent(Challenge.get_by_id(challenge.id)))
-    if record.count_wrong_entry() >= WRONG_PER_SUBJECT:
+    wrong_in_all = record.count_wrong_entry()
+    if wrong_in_all >= WRONG_PER_SUBJECT:
         return CheckResult("locked", locked_until=_lock(record, "wrong_entries", customer, now))
     if attempts >= WRONG_PER_CODE:
         challenge.move(Challenge.ACTIVE, Challenge.DEAD)
         return CheckResult("dead")
-    return CheckResult("wrong", WRONG_PER_CODE - attempts)
+    left, lock_follows = _attempts_left(attempts, wrong_in_all)
+    return CheckResult("wrong", left, lock_follows=lock_follows)
+
+
+def _attempts_left(attempts, wrong_in_all):
+    """Wrong entries still allowed before the code dies or the subject locks, whichever comes
+    first, and whether it is the lock."""
+    for_code, for_subject = WRONG_PER_CODE - attempts, WRONG_PER_SUBJECT - wrong_in_all
+    return min(for_code, for_subject), for_subject <= for_code
 
 
 def _spent(challenge):
@@ -263,14 +278,19 @@ def state(*, subject, purpose):
         current = None
     last = Challenge.latest(subject, purpose)
     resend_at = last.created_at + RESEND_AFTER if last else None
+    attempts_left, lock_follows = 0, False
+    if current is not None:
+        wrong_in_all = record.wrong_entries if record else 0
+        attempts_left, lock_follows = _attempts_left(current.attempts, wrong_in_all)
     return VerificationState(
         challenge=current,
         masked_mobile=current.masked_mobile if current else "",
         expires_at=current.expires_at if current else None,
-        attempts_left=WRONG_PER_CODE - current.attempts if current else 0,
+        attempts_left=attempts_left,
         resend_at=resend_at if resend_at and now < resend_at else None,
         codes_left=max(0, CODES_PER_SUBJECT - issued),
         locked_until=locked_until,
+        lock_follows=lock_follows,
     )
 
 

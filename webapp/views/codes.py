@@ -7,7 +7,10 @@ from flask import current_app, flash, request
 from flask_babel import format_time, get_locale, ngettext
 from flask_babel import gettext as _
 
-from webapp import clock, otp, sms
+from webapp import clock, i18n, otp, sms
+
+# From this many codes left, the resend form says how many remain.
+FEW_CODES_LEFT = 2
 
 
 def public_host():
@@ -41,6 +44,15 @@ def send_or_explain(send, *args, **kwargs):
 def outcome_message(result):
     """The message for a code that did not verify."""
     hotline = current_app.config["BANK_HOTLINE"]
+    if result.outcome == "wrong" and result.lock_follows:
+        return ngettext(
+            "That code is not right. You have %(num)d attempt left before verification locks for "
+            "%(minutes)d minutes.",
+            "That code is not right. You have %(num)d attempts left before verification locks for "
+            "%(minutes)d minutes.",
+            result.attempts_left,
+            minutes=lock_minutes(),
+        )
     if result.outcome == "wrong":
         return ngettext(
             "That code is not right. You have %(num)d attempt left with this code.",
@@ -64,6 +76,47 @@ def outcome_message(result):
     if result.outcome == "used":
         return _("That code was already used. Ask for a new code if you still need one.")
     return _("That code does not belong to this request. Enter the latest code we sent.")
+
+
+def validity_line(state):
+    """Under "We sent a code": until when the code is valid, and the wrong entries left; these
+    also say when running out of them locks verification."""
+    time = i18n.format_clock(state.expires_at)
+    if state.lock_follows:
+        return _(
+            "The code is valid until %(time)s. Attempts left before verification locks for "
+            "%(minutes)d minutes: %(n)d.",
+            time=time,
+            minutes=lock_minutes(),
+            n=state.attempts_left,
+        )
+    return _(
+        "The code is valid until %(time)s. Attempts left: %(n)s.", time=time, n=state.attempts_left
+    )
+
+
+def codes_left_line(state):
+    """Beside "Send a new code" when few codes are left: how many, or that asking for another
+    locks verification. None while there are plenty."""
+    if state.codes_left == 0:
+        return _(
+            "You have had all %(total)d codes. Asking for another locks verification for "
+            "%(minutes)d minutes; after that you can ask again.",
+            total=otp.CODES_PER_SUBJECT,
+            minutes=lock_minutes(),
+        )
+    if state.codes_left <= FEW_CODES_LEFT:
+        return ngettext(
+            "You can ask for %(num)d more code.",
+            "You can ask for %(num)d more codes.",
+            state.codes_left,
+        )
+    return None
+
+
+def lock_minutes():
+    """How long a lock lasts, in minutes, as the pages say it."""
+    return int(otp.LOCK_FOR.total_seconds() // 60)
 
 
 def refusal_message(refused):
