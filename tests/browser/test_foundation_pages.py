@@ -5,6 +5,8 @@ import re
 import pytest
 
 from tests.browser.conftest import log_in, screenshot
+from webapp import sms
+from webapp.models import Customer
 
 pytestmark = pytest.mark.browser
 
@@ -193,6 +195,23 @@ def test_logging_out_returns_to_the_login_page(open_page, javascript):
     assert page.get_by_text("You have logged out.").is_visible()
     page.goto("/dashboard")
     assert re.search(r"/login", page.url)
+    assert not page.problems, page.problems
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_the_development_outbox_wraps_long_messages_on_a_phone(open_page, live_server, locale):
+    text = (
+        "Example Bank: social security card ****2876 is now bound to account ****2345. "
+        "If this was not you, call 95588 at once."
+    )
+    with live_server.app.app_context():
+        zhang = Customer.get(Customer.username == "zhang.wei")
+        sms.send_notice(customer=zhang, mobile="+8613800138000", text=text)
+    page = open_page(locale=locale)
+    page.goto("/dev/outbox")
+    assert page.get_by_text("If this was not you, call 95588 at once.").first.is_visible()
+    _check_phone_layout(page)
+    screenshot(page, f"outbox-{locale}")
     assert not page.problems, page.problems
 
 
