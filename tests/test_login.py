@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from flask.sessions import SecureCookieSessionInterface
 
 from tests.conftest import csrf_token, log_in, post_form
 from webapp import demo
@@ -143,3 +144,26 @@ def test_changes_to_one_request_s_session_do_not_reach_the_next(app):
     first["_flashes"].append(["info", "Again."])
     first["n"] = 2
     assert serializer.loads(cookie, max_age=60) == {"_flashes": [["info", "Saved."]], "n": 1}
+
+
+def test_cookies_and_tokens_are_signed_uncompressed_and_compressed_cookies_still_open(app):
+    visitor = app.test_client()
+    token = csrf_token(visitor, "/login")
+    cookie = visitor.get_cookie("ssb_session").value
+    # itsdangerous marks a compressed payload with a leading "."
+    assert not token.startswith(".") and not cookie.startswith(".")
+    answer = visitor.post(
+        "/login",
+        data={"csrf_token": token, "username": "zhang.wei", "password": demo.PASSWORD},
+    )
+    assert answer.status_code == 303 and visitor.get("/dashboard").status_code == 200
+
+    # A cookie signed before, by Flask's own serializer, which compresses what it can.
+    flask_serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    payload = {"csrf_token": "a" * 40, "_flashes": [["info", "Saved. " * 20]]}
+    compressed = flask_serializer.dumps(payload)
+    assert compressed.startswith(".")
+    ours = app.session_interface.get_signing_serializer(app)
+    assert ours.loads(compressed, max_age=60) == payload
+    # What would compress well is still signed as it is.
+    assert not ours.dumps(payload).startswith(".")

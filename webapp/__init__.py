@@ -12,7 +12,7 @@ from markupsafe import Markup
 from webapp import clock, config, database, i18n, logs, pii, sign_in
 from webapp.extensions import babel, csrf, db, htmx, limiter, login
 from webapp.layout import LayoutEnvironment, PageTemplate
-from webapp.sessions import CookieSessions, reuse_csrf_token
+from webapp.sessions import CookieSessions, csrf_token, reuse_csrf_token
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -111,6 +111,7 @@ def create_app(test_config=None):
         app.config["DATABASE"] = database.connect(app.config["DATABASE"], pool=True)
     db.init_app(app)
     csrf.init_app(app)
+    app.jinja_env.globals["csrf_token"] = csrf_token
     htmx.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, default_timezone="Asia/Shanghai")
     _install_request_gettext(app)

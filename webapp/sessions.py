@@ -13,15 +13,20 @@ signature it has checked (see _RememberingSerializer).
 A page's CSRF token is Flask-WTF's: the session's secret token, signed with a timestamp and
 valid for an hour. Signing it anew for every page costs more than most of the page, so a
 process reuses the signed form of a session's token for a few minutes (see reuse_csrf_token).
+
+Neither the cookie nor a token is compressed (see _Uncompressed).
 """
 
+import functools
 import json
+import secrets
 import time
 
 from flask import current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_wtf.csrf import generate_csrf
-from itsdangerous import SignatureExpired
+from itsdangerous import SignatureExpired, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.serializer import Serializer
 
 # A signed token is reused this long; Flask-WTF accepts it for an hour (WTF_CSRF_TIME_LIMIT).
 CSRF_REUSE_SECONDS = 300
@@ -47,6 +52,20 @@ class _PlainJson:
         return json.loads(value)
 
 
+class _Uncompressed(URLSafeTimedSerializer):
+    """itsdangerous's URL-safe timed serializer, without its zlib pass.
+
+    A session or a token is a few hundred bytes: zlib saves a handful of them and costs more
+    than the signature (setting up its state takes ~12 us a call). And compressing secrets
+    together with values a visitor chose is what compression oracles feed on. What it signs
+    loads with any URLSafeTimedSerializer: a compressed payload is marked as such, this one
+    is not.
+    """
+
+    def dump_payload(self, obj):
+        return base64_encode(Serializer.dump_payload(self, obj))
+
+
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed cookie session with a cached signer."""
 
@@ -66,7 +85,16 @@ class CookieSessions(SecureCookieSessionInterface):
         keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
         cached_keys, signer = self._signer
         if cached_keys != keys:
-            signer = _RememberingSerializer(super().get_signing_serializer(app))
+            serializer = _Uncompressed(
+                list(keys),  # itsdangerous signs with the last: the current key
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={
+                    "key_derivation": self.key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
+            signer = _RememberingSerializer(serializer)
             self._signer = (keys, signer)
         return signer
 
@@ -108,6 +136,28 @@ class _RememberingSerializer:
 
 # (secret key, session's raw token) -> (signed token, when it was signed)
 _signed_tokens = {}
+CSRF_FIELD = "csrf_token"
+CSRF_SALT = "wtf-csrf-token"  # Flask-WTF's, which checks the tokens
+
+
+def csrf_token():
+    """The request's signed CSRF token, as Flask-WTF's generate_csrf() makes it (the session's
+    random token, signed with a timestamp) with a serializer made once per key. Flask-WTF's
+    forms and its check take it as their own: both look for it in g first.
+    """
+    if CSRF_FIELD in g:
+        return g.csrf_token
+    if CSRF_FIELD not in session:
+        session[CSRF_FIELD] = secrets.token_hex(20)  # 40 hex digits, as Flask-WTF's
+    config = current_app.config
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    g.csrf_token = _csrf_serializer(secret).dumps(session[CSRF_FIELD])
+    return g.csrf_token
+
+
+@functools.lru_cache(maxsize=4)
+def _csrf_serializer(secret):
+    return _Uncompressed(secret, salt=CSRF_SALT)
 
 
 def reuse_csrf_token():
@@ -124,4 +174,4 @@ def reuse_csrf_token():
         return
     if len(_signed_tokens) >= CSRF_TOKENS_KEPT:
         _signed_tokens.clear()
-    _signed_tokens[key] = (generate_csrf(), now)
+    _signed_tokens[key] = (csrf_token(), now)

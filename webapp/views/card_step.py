@@ -12,11 +12,11 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 from flask import current_app, render_template, request, url_for
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from webapp import binding, i18n, registry
 from webapp.forms import CardDetailsForm
+from webapp.sessions import csrf_token
 from webapp.templating import Marked, keeps_rendered, kept, marker
 from webapp.views.navigation import here, swap_title
 
@@ -125,7 +125,7 @@ class CardStep:
             {
                 "swap_title": swap_title(self.words.title),
                 "action": here(),
-                "token": generate_csrf(),
+                "token": csrf_token(),
                 "summary": summary,
                 "fields": Markup("\n    ").join(self.field(field) for field in fields),
                 "back": back,

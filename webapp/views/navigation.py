@@ -3,10 +3,10 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, make_response, render_template, request
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from webapp.i18n import current_language
+from webapp.sessions import csrf_token
 from webapp.templating import keeps_rendered, kept
 
 
@@ -74,7 +74,7 @@ def render_with_token(template, make_context):
 
     The token is long and random, so it appears in the page only where the page put it.
     """
-    token = generate_csrf()
+    token = csrf_token()
     if not keeps_rendered():
         return render_template(template, **make_context())
     # (template, language, mount point) -> (the token it holds, the page)
