@@ -196,3 +196,57 @@ def wait_for_htmx(locator):
     locator.page.wait_for_function(
         "element => element['htmx-internal-data'] !== undefined", arg=locator.element_handle()
     )
+
+
+TAP = 44
+# Layout facts measured in the page: what overflows the 360 px viewport, what is too small to
+# tap, which inputs have a font small enough that the phone zooms in on focus.
+MEASURE = """
+({ tappable, tap }) => {
+  const visible = (el) => el.getClientRects().length > 0
+    && getComputedStyle(el).visibility !== "hidden"
+    && !el.closest(".skip-link, .visually-hidden");
+  const width = window.innerWidth;
+  const describe = (el) => el.outerHTML.slice(0, 90);
+  return {
+    innerWidth: width,
+    scrollWidth: document.documentElement.scrollWidth,
+    overflowing: [...document.body.querySelectorAll("*")].filter(visible).filter((el) => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && (r.left < -0.5 || r.right > width + 0.5);
+    }).map(describe),
+    small: [...document.querySelectorAll(tappable)].filter(visible).map((el) => ({
+      el: describe(el), height: el.getBoundingClientRect().height,
+    })).filter((t) => t.height < tap - 0.01),
+    smallFonts: [...document.querySelectorAll("input, select, textarea")].filter(visible)
+      .map((el) => ({ el: describe(el), size: parseFloat(getComputedStyle(el).fontSize) }))
+      .filter((f) => f.size < 16),
+  };
+}
+"""
+
+
+def check_phone_layout(page, tappable):
+    """Nothing wider than the 360 px screen, nothing matching `tappable` under 44 px tall, no
+    input that zooms the page on focus."""
+    facts = page.evaluate(MEASURE, {"tappable": tappable, "tap": TAP})
+    assert facts["innerWidth"] == 360, "the page is not laid out at the phone's width"
+    assert facts["scrollWidth"] <= facts["innerWidth"], "the page scrolls sideways"
+    assert not facts["overflowing"], f"wider than the screen: {facts['overflowing']}"
+    assert not facts["small"], f"tap targets under {TAP}px tall: {facts['small']}"
+    assert not facts["smallFonts"], f"inputs under 16px zoom on focus: {facts['smallFonts']}"
+
+
+def code_from_outbox(page, mobile_tail):
+    """The newest code texted to the mobile number ending in these 4 digits, read from the
+    development outbox in a tab of the same browser, as a developer would."""
+    outbox = page.context.new_page()
+    try:
+        outbox.goto("/dev/outbox")
+        for item in outbox.locator("li.card").all():
+            text = item.inner_text()
+            if f"****{mobile_tail}" in text:
+                return re.search(r"#(\d{6})", text).group(1)
+    finally:
+        outbox.close()
+    raise AssertionError(f"no code for ****{mobile_tail} in the outbox")

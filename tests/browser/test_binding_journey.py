@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import log_in, screenshot, wait_for_htmx
+from tests.browser.conftest import code_from_outbox, log_in, screenshot, wait_for_htmx
 from webapp import demo, sign_in
 from webapp.identifiers import make_resident_id
 from webapp.models import Account, Binding, Customer
@@ -45,19 +45,6 @@ def new_customer(card_status="active"):
         "mobile_tail": f"{n:08d}"[-4:],
         "customer": customer,
     }
-
-
-def code_from_outbox(page, mobile_tail):
-    """Read the newest code sent to this number from the development outbox, as a developer would."""
-    outbox = page.context.new_page()
-    outbox.goto("/dev/outbox")
-    for item in outbox.locator("li.card").all():
-        text = item.inner_text()
-        if f"****{mobile_tail}" in text:
-            outbox.close()
-            return re.search(r"#(\d{6})", text).group(1)
-    outbox.close()
-    raise AssertionError("no code in the outbox")
 
 
 def fill_card_details(page, person):

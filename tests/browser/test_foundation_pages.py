@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import check_phone_layout, log_in, screenshot
 from webapp import sms
 from webapp.models import Customer
 
@@ -34,7 +34,6 @@ PHONES = [
     for locale in TEXTS
     for javascript in (True, False)
 ]
-TAP = 44
 TAPPABLE = (
     "button, .button, .link-button, summary, select, textarea, "
     "input:not([type=hidden]):not([type=checkbox]):not([type=radio]), "
@@ -42,31 +41,6 @@ TAPPABLE = (
     "a.link, .error-summary a, .summary__action a"
 )
 
-# Layout facts measured in the page: what overflows the 360 px viewport, what is too small to tap.
-MEASURE = """
-({ tappable, tap }) => {
-  const visible = (el) => el.getClientRects().length > 0
-    && getComputedStyle(el).visibility !== "hidden"
-    && !el.closest(".skip-link, .visually-hidden");
-  const width = window.innerWidth;
-  const all = [...document.body.querySelectorAll("*")].filter(visible);
-  const describe = (el) => el.outerHTML.slice(0, 90);
-  return {
-    innerWidth: width,
-    scrollWidth: document.documentElement.scrollWidth,
-    overflowing: all.filter((el) => {
-      const r = el.getBoundingClientRect();
-      return r.width > 0 && (r.left < -0.5 || r.right > width + 0.5);
-    }).map(describe),
-    small: [...document.querySelectorAll(tappable)].filter(visible).map((el) => ({
-      el: describe(el), height: el.getBoundingClientRect().height,
-    })).filter((t) => t.height < tap - 0.01),
-    smallFonts: [...document.querySelectorAll("input, select, textarea")].filter(visible)
-      .map((el) => ({ el: describe(el), size: parseFloat(getComputedStyle(el).fontSize) }))
-      .filter((f) => f.size < 16),
-  };
-}
-"""
 
 # A <summary> laid out as flex loses the native triangle; something must show that it opens.
 SHOWS_A_DISCLOSURE_MARKER = """
@@ -80,12 +54,7 @@ SHOWS_A_DISCLOSURE_MARKER = """
 
 
 def _check_phone_layout(page):
-    facts = page.evaluate(MEASURE, {"tappable": TAPPABLE, "tap": TAP})
-    assert facts["innerWidth"] == 360, "the page is not laid out at the phone's width"
-    assert facts["scrollWidth"] <= facts["innerWidth"], "the page scrolls sideways"
-    assert not facts["overflowing"], f"wider than the screen: {facts['overflowing']}"
-    assert not facts["small"], f"tap targets under {TAP}px tall: {facts['small']}"
-    assert not facts["smallFonts"], f"inputs under 16px zoom on focus: {facts['smallFonts']}"
+    check_phone_layout(page, TAPPABLE)
 
 
 def _check_texts(page, texts):

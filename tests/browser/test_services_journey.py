@@ -5,7 +5,13 @@ import re
 import pytest
 from flask_babel import gettext
 
-from tests.browser.conftest import log_in, screenshot, wait_for_htmx
+from tests.browser.conftest import (
+    check_phone_layout,
+    code_from_outbox,
+    log_in,
+    screenshot,
+    wait_for_htmx,
+)
 from webapp import registry
 from webapp.models import Account, Customer, Payment
 from webapp.registry.insurance import RegistryPayableItem, RegistryPayment
@@ -15,32 +21,12 @@ pytestmark = pytest.mark.browser
 RESIDENT = (
     f"RM-{registry.today().year + 1 if registry.today().month >= 9 else registry.today().year}"
 )
-TAP = 44
 # Everything a thumb aims at on these pages: buttons, the section tabs, form controls, links
 # styled as actions, disclosure summaries.
 TAPPABLE = (
     "main button, main .button, main .link, main summary, main select, .services-nav a, "
     "main input:not([type=hidden]), main .error-summary a"
 )
-MEASURE = """
-({ tappable, tap }) => {
-  const visible = (el) => el.getClientRects().length > 0
-    && !el.closest(".visually-hidden, .skip-link");
-  const describe = (el) => el.outerHTML.slice(0, 90);
-  const width = window.innerWidth;
-  return {
-    innerWidth: width,
-    scrollWidth: document.documentElement.scrollWidth,
-    overflowing: [...document.body.querySelectorAll("*")].filter(visible).filter((el) => {
-      const r = el.getBoundingClientRect();
-      return r.width > 0 && (r.left < -0.5 || r.right > width + 0.5);
-    }).map(describe),
-    small: [...document.querySelectorAll(tappable)].filter(visible)
-      .map((el) => ({ el: describe(el), height: el.getBoundingClientRect().height }))
-      .filter((t) => t.height < tap - 0.01),
-  };
-}
-"""
 # What the customer reads and taps, as the app says it in the page's language.
 MSGIDS = {
     "services": "Social security records and fees",
@@ -79,28 +65,6 @@ def unpaid_resident_item(live_server):
     return item
 
 
-def check_phone_layout(page):
-    """Nothing wider than 360 px, nothing to tap smaller than 44 px."""
-    facts = page.evaluate(MEASURE, {"tappable": TAPPABLE, "tap": TAP})
-    assert facts["innerWidth"] == 360
-    assert facts["scrollWidth"] <= facts["innerWidth"], "the page scrolls sideways"
-    assert not facts["overflowing"], f"wider than the screen: {facts['overflowing']}"
-    assert not facts["small"], f"tap targets under {TAP}px tall: {facts['small']}"
-
-
-def code_from_outbox(page):
-    """The newest code texted to liu.yang's reserved mobile, read from the development outbox."""
-    outbox = page.context.new_page()
-    outbox.goto("/dev/outbox")
-    text = next(
-        item.inner_text()
-        for item in outbox.locator("li.card").all()
-        if "186****2222" in item.inner_text()
-    )
-    outbox.close()
-    return re.search(r"#(\d{6})", text).group(1)
-
-
 def balance_of_liu():
     return Account.of(Customer.get(Customer.username == "liu.yang")).first().balance_fen
 
@@ -112,7 +76,7 @@ def read_contributions(page, words, shots, javascript):
     page.wait_for_url(re.compile(r"/services$"))
     assert page.get_by_role("heading", name=words("overview")).is_visible()
     assert page.get_by_role("heading", name=words("late")).is_visible()
-    check_phone_layout(page)
+    check_phone_layout(page, TAPPABLE)
     screenshot(page, f"{shots}-1-overview")
 
     page.locator(".services-nav").get_by_role(
@@ -137,7 +101,7 @@ def read_contributions(page, words, shots, javascript):
         assert str(earlier) in page.locator("#year-status").inner_text()
     page.locator("details summary").first.click()
     assert page.locator("table.records").first.is_visible()
-    check_phone_layout(page)
+    check_phone_layout(page, TAPPABLE)
     screenshot(page, f"{shots}-2-contributions-{earlier}")
 
 
@@ -146,13 +110,13 @@ def pay_resident_medical(page, words, shots):
     before = balance_of_liu()
     page.locator(".services-nav").get_by_role("link", name=words("pay_fees"), exact=True).click()
     page.wait_for_url(re.compile(r"/services/pay$"))
-    check_phone_layout(page)
+    check_phone_layout(page, TAPPABLE)
     screenshot(page, f"{shots}-3-fees")
     page.locator(f"a[href='/services/pay/{RESIDENT}']").click()
     page.wait_for_url(re.compile(rf"/services/pay/{RESIDENT}$"))
     assert page.get_by_role("heading", name=words("confirm")).is_visible()
     assert page.get_by_text("****5678").first.is_visible()
-    check_phone_layout(page)
+    check_phone_layout(page, TAPPABLE)
     screenshot(page, f"{shots}-4-confirm")
 
     page.get_by_role("button", name=words("send")).click()
@@ -160,8 +124,8 @@ def pay_resident_medical(page, words, shots):
     assert page.get_by_role("heading", name=words("authorise")).is_visible()
     code_field = page.locator("input[name=code]")
     assert code_field.get_attribute("autocomplete") == "one-time-code"
-    code_field.fill(code_from_outbox(page))
-    check_phone_layout(page)
+    code_field.fill(code_from_outbox(page, "2222"))
+    check_phone_layout(page, TAPPABLE)
     screenshot(page, f"{shots}-5-code")
     page.get_by_role("button", name=words("pay_amount", amount="¥400.00")).click()
     page.wait_for_url(re.compile(r"/services/payments/SSP-"))
@@ -174,7 +138,7 @@ def pay_resident_medical(page, words, shots):
     assert page.get_by_text("¥400.00").first.is_visible()
     assert page.get_by_text("****5678").first.is_visible()
     assert balance_of_liu() == before - 40_000
-    check_phone_layout(page)
+    check_phone_layout(page, TAPPABLE)
     screenshot(page, f"{shots}-6-receipt")
     page.emulate_media(media="print")
     assert not page.locator(".masthead").is_visible()
@@ -215,7 +179,7 @@ def test_refusals_and_choices_fit_a_phone(open_page):
     log_in(page, "zhang.wei")
     page.goto("/services")
     assert page.get_by_role("link", name="Bind my card").is_visible()
-    check_phone_layout(page)
+    check_phone_layout(page, TAPPABLE)
     screenshot(page, "services-no-binding")
     page.context.clear_cookies()
 
@@ -223,19 +187,19 @@ def test_refusals_and_choices_fit_a_phone(open_page):
     flexible = f"FP-{registry.today():%Y%m}"
     page.goto(f"/services/pay/{flexible}?base=99999")
     assert page.get_by_text("Enter a base from ¥4,462.00 to ¥22,311.00").first.is_visible()
-    check_phone_layout(page)
+    check_phone_layout(page, TAPPABLE)
     screenshot(page, "services-base-out-of-range")
     page.locator("input[name=base]").fill("6000")
     page.get_by_role("button", name="Continue").click()
     assert page.get_by_text("¥1,200.00").first.is_visible()
-    check_phone_layout(page)
+    check_phone_layout(page, TAPPABLE)
     screenshot(page, "services-confirm-flexible")
 
     closed = f"RM-{int(RESIDENT[3:]) - 1}"
     page.goto(f"/services/pay/{closed}")
     assert page.get_by_text("window for this item has closed").is_visible()
-    check_phone_layout(page)
+    check_phone_layout(page, TAPPABLE)
     screenshot(page, "services-window-closed")
     page.goto("/services/payments")
-    check_phone_layout(page)
+    check_phone_layout(page, TAPPABLE)
     screenshot(page, "services-history")
