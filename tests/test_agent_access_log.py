@@ -38,6 +38,11 @@ def test_the_log_filters_by_agent(agent, supervisor, db_conn):
     wu = Agent.get(Agent.username == "supervisor.wu")
     page = text_of(supervisor.get(f"/agent/access-log?agent={wu.id}"))
     assert "1 lookup " in page and "Fraud check" in page and "Complaint" not in page
+    # An agent that is not among the choices (a changed address) reads as all agents.
+    for unknown in ("9" * 30, "²", "-1", "999999"):
+        answer = supervisor.get(f"/agent/access-log?agent={unknown}")
+        assert answer.status_code == 200, unknown
+        assert "2 lookups " in text_of(answer)
 
 
 def test_the_log_filters_by_local_date(agent, supervisor, frozen, db_conn):

@@ -53,6 +53,12 @@ def test_customers_and_applications_that_do_not_exist_answer_404(agent):
     assert agent.get("/agent/customers/999999/unbind").status_code == 404
     assert agent.get("/agent/customers/999999/locks/1/unlock").status_code == 404
     assert agent.get("/agent/applications/SSB-ZZZZZZZZ/cancel").status_code == 404
+    # Numbers no table's id can reach never get as far as the database.
+    huge = "9" * 30
+    assert agent.get(f"/agent/customers/{huge}").status_code == 404
+    assert agent.get("/agent/customers/2147483648/unbind").status_code == 404
+    assert agent.get(f"/agent/customers/1/locks/{huge}/unlock").status_code == 404
+    assert agent.get("/agent/customers/0").status_code == 404
 
 
 def test_an_application_reference_leads_to_its_customers_record(agent, shopper, db_conn):

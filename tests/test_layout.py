@@ -105,7 +105,7 @@ def test_words_translated_as_templates_compile_are_the_run_time_ones(app, langua
     assert "100% sure" in shown and "%%" not in shown
 
 
-@pytest.mark.parametrize("typed", ["\x00main\x00", "{title}", "\x00value\x00", "{{ x }}"])
+@pytest.mark.parametrize("typed", ["{title}", "{main}", "{{ x }}", "%(value)s"])
 def test_what_a_visitor_types_never_breaks_the_page(app, client, typed):
     log_in(client)
     token = csrf_token(client, "/bind")
@@ -120,6 +120,33 @@ def test_what_a_visitor_types_never_breaks_the_page(app, client, typed):
         assert response.status_code == 200
         assert f'value="{escape(typed)}"' in page
         assert ("<html" in page) == (not headers)
+
+
+def test_a_form_holding_a_nul_character_is_refused_as_unreadable(client):
+    log_in(client)
+    token = csrf_token(client, "/bind")
+    reference = client.post("/bind", data={"csrf_token": token}).headers["Location"].split("/")[2]
+    for headers in ({}, {"HX-Request": "true", "HX-Target": "main"}):
+        response = client.post(
+            f"/bind/{reference}/card",
+            data={"csrf_token": token, "full_name": "\x00main\x00", "id_number": "1"},
+            headers=headers,
+        )
+        assert response.status_code == 400
+        assert "Something in that request was not right" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("shown", ["\x00main\x00", "\x00title\x00", "\x00token\x00"])
+def test_text_holding_the_layouts_markers_is_shown_as_it_is(app, shown):
+    # Requests holding NUL are refused at the door; the kept layout does not rely on it.
+    page = (
+        '{% extends "base.html" %}{% block title %}{{ shown }}{% endblock %}'
+        "{% block main %}<p>{{ shown }}</p>{% endblock %}"
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        kept_page, fresh = _kept_and_fresh(app, lambda: render_template_string(page, shown=shown))
+    assert kept_page == fresh
+    assert f"<p>{shown}</p>" in kept_page and kept_page.count("<main") == 1
 
 
 def test_the_kept_layout_holds_nothing_of_the_first_visitor(app):

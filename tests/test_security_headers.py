@@ -231,3 +231,23 @@ def test_htmx_is_configured_not_to_inject_inline_styles(client):
     page = client.get("/").get_data(as_text=True)
     assert '"includeIndicatorStyles":false' in page
     assert '"allowEval":false' in page
+
+
+def test_a_nul_character_in_an_address_or_a_form_is_refused_as_unreadable(app, customer):
+    # PostgreSQL refuses text holding NUL; no address or form here has a use for one.
+    for path in (
+        "/bind/SSB-%00AAAAAAA/card",
+        "/services/payments/1%002",
+        "/services/contributions?year=%00",
+    ):
+        answer = customer.get(path)
+        assert answer.status_code == 400, path
+        assert "Something in that request was not right" in answer.get_data(as_text=True)
+    visitor = app.test_client()
+    token = csrf_token(visitor, "/login")
+    answer = visitor.post(
+        "/login", data={"csrf_token": token, "username": "zhang\x00wei", "password": "x"}
+    )
+    assert answer.status_code == 400
+    # The same customer's ordinary pages still answer.
+    assert customer.get("/dashboard").status_code == 200

@@ -4,10 +4,11 @@ import datetime
 import hashlib
 import os
 
-from flask import Flask, current_app, request, session
+from flask import Flask, abort, current_app, request, session
 from flask.globals import _cv_request
 from flask_login import current_user, logout_user
 from markupsafe import Markup
+from werkzeug.routing import IntegerConverter
 
 from webapp import clock, config, database, i18n, logs, pii, sign_in
 from webapp.extensions import babel, csrf, db, htmx, limiter, login
@@ -34,6 +35,18 @@ VARY = ("HX-Request", "HX-Target", "Cookie")
 # A signed-in request records the time it was seen at most this often: the idle timeout is
 # counted from the last record, so a session may end up to this much early, never late.
 SEEN_EVERY_SECONDS = 15
+
+
+# The largest id a table holds (PostgreSQL's serial is a 32-bit integer).
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """`<id:name>`: a row's id in a URL. Digits from 1 to the largest id a table can hold; any
+    other number matches no route (404) instead of reaching the database, which refuses it."""
+
+    def __init__(self, map):
+        super().__init__(map, min=1, max=MAX_ROW_ID)
 
 
 class App(Flask):
@@ -103,6 +116,7 @@ def create_app(test_config=None):
         app.config["KEEP_RENDERED"] = app.config["APP_ENV"] == "production"
     app.config["SESSION_COOKIE_SECURE"] = app.config["APP_ENV"] == "production"
     app.session_interface = CookieSessions()
+    app.url_map.converters["id"] = RowIdConverter
     app.jinja_env.template_class = PageTemplate
 
     pii.configure(app.config["PII_KEY"])
@@ -252,6 +266,8 @@ class FixedHeaders:
 
 def _begin_request():
     request.environ[REQUEST_ID] = logs.begin_request(request.remote_addr)
+    if _carries_nul():
+        abort(400)
     if request.endpoint == "static":
         return None
     user = current_user._get_current_object()
@@ -272,6 +288,16 @@ def _begin_request():
         session["seen"] = now
     reuse_csrf_token()
     return None
+
+
+def _carries_nul():
+    """Whether the address or the form holds a NUL character. Nothing here has a use for one,
+    and PostgreSQL refuses text that holds one: such a request is answered as unreadable."""
+    if "\x00" in request.path or b"%00" in request.query_string:
+        return True
+    if request.method != "POST" or not request.form:
+        return False
+    return any("\x00" in value for _name, value in request.form.items(multi=True))
 
 
 def _cache_headers(response):

@@ -177,4 +177,5 @@ class AccessLogFilter(FlaskForm):
     def agent_id(self):
         """The chosen agent's id, or None for all agents (or an unknown choice)."""
         value = self.agent.data or ""
-        return int(value) if value.isdigit() else None
+        known = {choice for choice, _label in self.agent.choices if choice}
+        return int(value) if value in known else None

@@ -153,7 +153,7 @@ def _search(form):
     return {"identifier": identifier, "matches": matches}
 
 
-@bp.get("/customers/<int:customer_id>")
+@bp.get("/customers/<id:customer_id>")
 def customer(customer_id):
     """Everything about one customer's binding, masked; opening it is logged."""
     casefile = agent_casefile.open_casefile(customer_id)
@@ -181,7 +181,7 @@ def application(reference):
     )
 
 
-@bp.route("/customers/<int:customer_id>/locks/<int:lock_id>/unlock", methods=["GET", "POST"])
+@bp.route("/customers/<id:customer_id>/locks/<id:lock_id>/unlock", methods=["GET", "POST"])
 def unlock(customer_id, lock_id):
     """Confirm, then lift a verification lock so the customer can ask for a new code."""
     lock = agent_actions.lock_of(customer_id, lock_id)
@@ -216,7 +216,7 @@ def cancel(reference):
     )
 
 
-@bp.route("/customers/<int:customer_id>/unbind", methods=["GET", "POST"])
+@bp.route("/customers/<id:customer_id>/unbind", methods=["GET", "POST"])
 def unbind(customer_id):
     """Confirm, then end the customer's binding at their request."""
     active = Binding.active_for(customer_id)
