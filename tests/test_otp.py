@@ -113,11 +113,11 @@ def test_the_fourth_wrong_entry_leaves_the_code_alive_and_the_fifth_kills_it(zha
     for left in (4, 3, 2, 1):
         result = enter(zhang, challenge, wrong(code))
         assert (result.outcome, result.attempts_left) == ("wrong", left)
-    assert otp.state(subject=SUBJECT, purpose="bind").attempts_left == 1
+    assert otp.state(subject=SUBJECT, purpose="bind", customer=zhang).attempts_left == 1
     fifth = enter(zhang, challenge, wrong(code))
     assert (fifth.outcome, fifth.attempts_left) == ("dead", 0)
     assert enter(zhang, challenge, code).outcome == "dead"
-    assert otp.state(subject=SUBJECT, purpose="bind").challenge is None
+    assert otp.state(subject=SUBJECT, purpose="bind", customer=zhang).challenge is None
 
 
 def test_a_code_is_valid_at_four_minutes_fifty_nine_and_expired_at_five(zhang, context):
@@ -144,7 +144,7 @@ def test_resend_is_refused_at_second_59_and_allowed_at_60(zhang, context):
     context.advance(seconds=59)
     refusal = refused("cooldown", customer=zhang)
     assert refusal.retry_at == first.created_at + datetime.timedelta(seconds=60)
-    assert otp.state(subject=SUBJECT, purpose="bind").resend_at == refusal.retry_at
+    assert otp.state(subject=SUBJECT, purpose="bind", customer=zhang).resend_at == refusal.retry_at
     context.advance(seconds=1)
     send(zhang)
     assert ("otp.refused", "cooldown") in actions()
@@ -157,18 +157,31 @@ def test_the_cooldown_is_per_purpose(zhang):
 
 def test_the_sixth_code_for_a_subject_is_refused_and_locks_it_for_thirty_minutes(zhang, context):
     for _ in range(5):
-        send(zhang)
+        last, last_code = send(zhang)
         context.advance(seconds=60)
-    assert otp.state(subject=SUBJECT, purpose="bind").codes_left == 0
+    assert otp.state(subject=SUBJECT, purpose="bind", customer=zhang).codes_left == 0
+    # While the fifth code still works, asking again is refused and locks nothing.
+    assert refused("last_code", customer=zhang).retry_at == last.expires_at
+    context.advance(minutes=4)
     refusal = refused("codes_used_up", customer=zhang)
     assert refusal.retry_at == context.at + datetime.timedelta(minutes=30)
-    assert otp.state(subject=SUBJECT, purpose="bind").locked_until == refusal.retry_at
+    assert (
+        otp.state(subject=SUBJECT, purpose="bind", customer=zhang).locked_until == refusal.retry_at
+    )
     context.advance(minutes=29, seconds=59)
     assert refused("locked", customer=zhang).retry_at == refusal.retry_at
     context.advance(seconds=1)
     send(zhang)
-    assert otp.state(subject=SUBJECT, purpose="bind").codes_left == 4
+    assert otp.state(subject=SUBJECT, purpose="bind", customer=zhang).codes_left == 4
     assert ("otp.locked", "codes_used_up") in actions()
+
+
+def test_the_last_code_still_verifies_after_asking_for_another(zhang, context):
+    for _ in range(5):
+        last, last_code = send(zhang)
+        context.advance(seconds=60)
+    refused("last_code", customer=zhang)
+    assert enter(zhang, last, last_code).outcome == "ok"
 
 
 def test_a_code_for_another_purpose_subject_or_customer_is_missing(zhang):
@@ -196,7 +209,7 @@ def test_ten_wrong_entries_across_codes_lock_the_subject_for_thirty_minutes(zhan
     assert (tenth.outcome, tenth.locked_until) == ("locked", locked_until)
     assert enter(zhang, second, second_code).outcome == "locked"
     assert refused("locked", customer=zhang).retry_at == locked_until
-    state = otp.state(subject=SUBJECT, purpose="bind")
+    state = otp.state(subject=SUBJECT, purpose="bind", customer=zhang)
     assert (state.locked_until, state.challenge) == (locked_until, None)
     context.advance(minutes=29, seconds=59)
     refused("locked", customer=zhang)
@@ -217,7 +230,7 @@ def test_attempts_left_count_down_to_the_lock_when_it_comes_before_the_code_dies
     assert (result.attempts_left, result.lock_follows) == (3, False)
     context.advance(seconds=60)
     third, third_code = send(zhang)
-    state = otp.state(subject=SUBJECT, purpose="bind")
+    state = otp.state(subject=SUBJECT, purpose="bind", customer=zhang)
     assert (state.attempts_left, state.lock_follows) == (4, True)
     for left in (3, 2, 1):
         result = enter(zhang, third, wrong(third_code))
@@ -225,14 +238,38 @@ def test_attempts_left_count_down_to_the_lock_when_it_comes_before_the_code_dies
     assert enter(zhang, third, wrong(third_code)).outcome == "locked"
 
 
+def test_a_lock_holds_for_the_customer_on_every_subject_until_it_ends_or_is_lifted(zhang, context):
+    other = "application:SSB-NEWONE22"
+    paying, paying_code = send(zhang, subject="payment:RM-2026", purpose="pay")
+    for _code in range(2):
+        challenge, code = send(zhang)
+        for _ in range(5):
+            enter(zhang, challenge, wrong(code))
+        context.advance(seconds=60)
+    locked_until = context.at - datetime.timedelta(seconds=60) + datetime.timedelta(minutes=30)
+    # A new application, or a code already sent for something else, is no way round it.
+    assert refused("locked", customer=zhang, subject=other).retry_at == locked_until
+    outcome = enter(zhang, paying, paying_code, purpose="pay", subject="payment:RM-2026")
+    assert (outcome.outcome, outcome.locked_until) == ("locked", locked_until)
+    state = otp.state(subject=other, purpose="bind", customer=zhang.id)
+    assert state.locked_until == locked_until
+    # Another customer is not touched.
+    liu = Customer.get(Customer.username == "liu.yang")
+    send(liu, subject="application:SSB-LIUYANG1")
+    otp.unlock(subject=SUBJECT, agent=AGENT, reason="Customer called")
+    assert otp.state(subject=other, purpose="bind", customer=zhang).locked_until is None
+    send(zhang, subject=other)
+
+
 def test_an_agent_unlocks_a_locked_subject_and_its_counts_start_afresh(zhang, context):
     for _ in range(5):
         send(zhang)
         context.advance(seconds=60)
+    context.advance(minutes=4)  # the last code has expired
     refused("codes_used_up", customer=zhang)
     otp.unlock(subject=SUBJECT, agent=AGENT, reason="Customer called, identity checked")
     challenge, code = send(zhang)
-    assert otp.state(subject=SUBJECT, purpose="bind").codes_left == 4
+    assert otp.state(subject=SUBJECT, purpose="bind", customer=zhang).codes_left == 4
     assert enter(zhang, challenge, code).outcome == "ok"
     event = AuditEvent.get(AuditEvent.action == "otp.unlocked")
     assert (event.actor_kind, event.actor_name, event.customer_id) == (
@@ -309,7 +346,7 @@ def test_notices_do_not_count_against_the_code_limits(zhang):
 
 
 def test_state_shows_the_page_where_the_customer_stands(zhang, context):
-    assert otp.state(subject=SUBJECT, purpose="bind") == otp.VerificationState(
+    assert otp.state(subject=SUBJECT, purpose="bind", customer=zhang) == otp.VerificationState(
         challenge=None,
         masked_mobile="",
         expires_at=None,
@@ -321,7 +358,7 @@ def test_state_shows_the_page_where_the_customer_stands(zhang, context):
     challenge, code = send(zhang)
     enter(zhang, challenge, wrong(code))
     context.advance(seconds=10)
-    state = otp.state(subject=SUBJECT, purpose="bind")
+    state = otp.state(subject=SUBJECT, purpose="bind", customer=zhang)
     assert state.challenge.public_id == challenge.public_id
     assert state.masked_mobile == "138****8000"
     assert state.expires_at == challenge.created_at + datetime.timedelta(minutes=5)
@@ -329,7 +366,7 @@ def test_state_shows_the_page_where_the_customer_stands(zhang, context):
     assert state.resend_at == challenge.created_at + datetime.timedelta(seconds=60)
     assert state.codes_left == 4
     context.advance(minutes=5)
-    assert otp.state(subject=SUBJECT, purpose="bind").challenge is None
+    assert otp.state(subject=SUBJECT, purpose="bind", customer=zhang).challenge is None
 
 
 def test_check_joins_the_callers_transaction(zhang):

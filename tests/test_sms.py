@@ -290,7 +290,7 @@ def test_a_provider_failure_is_recorded_and_leaves_nothing_half_done(
     fake_twilio.fail_with(None)
     fake_twilio.answer_after(0)
     send(zhang)
-    assert otp.state(subject=SUBJECT, purpose="bind").codes_left == 4
+    assert otp.state(subject=SUBJECT, purpose="bind", customer=zhang).codes_left == 4
 
 
 def test_a_notice_is_recorded_without_its_text_and_a_failure_does_not_raise(zhang, fake_twilio):

@@ -1,5 +1,6 @@
 """Step 5 and after: the code completes the binding; unbind and change of account (SPEC 2.3–2.5)."""
 
+import datetime
 import logging
 import re
 import threading
@@ -166,13 +167,22 @@ def test_the_code_page_warns_before_wrong_codes_or_new_codes_lock_verification(
     post_form(customer, f"{path}/resend", {}, source=path)
     page = customer.get(path).get_data(as_text=True)
     assert (
+        "This is the last of the 5 codes you can ask for. If it does not work, verification "
+        "locks for 30 minutes; after that you can ask again." in page
+    )
+    assert "Send a new code" not in page
+    assert "Attempts left before verification locks for 30 minutes: 4." in page
+    chinese = customer.get(path, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "这是最后一个可获取的验证码" in chinese
+    assert "还可尝试 4 次，再错验证将锁定 30 分钟。" in chinese
+    # Once it has expired, asking for another is offered, and says what it does.
+    frozen.advance(minutes=5)
+    page = customer.get(path).get_data(as_text=True)
+    assert (
         "You have had all 5 codes. Asking for another locks verification for 30 minutes; after "
         "that you can ask again." in page
     )
-    assert "Attempts left before verification locks for 30 minutes: 4." in page
-    chinese = customer.get(path, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert "5 个验证码已全部发送。再获取将锁定验证 30 分钟" in chinese
-    assert "还可尝试 4 次，再错验证将锁定 30 分钟。" in chinese
+    assert "Send a new code" in page
 
 
 def test_a_provider_failure_keeps_the_application_and_says_try_again(
@@ -332,3 +342,16 @@ def test_a_whole_journey_logs_no_code_and_no_full_identifier(customer, app, db_c
     for secret in secrets_:
         assert not any(secret in line for line in lines), secret
         assert not any(secret in event for event in events), secret
+
+
+def test_a_time_to_try_again_on_a_later_day_names_the_day(app, frozen):
+    from webapp.views import codes
+
+    frozen.at = datetime.datetime(2026, 3, 2, 15, 0)  # 23:00 in China
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert codes.retry_time(frozen.at + datetime.timedelta(minutes=30)) == "11:30\u202fPM"
+        assert codes.retry_time(frozen.at + datetime.timedelta(minutes=90)) == (
+            "Mar 3, 2026, 12:30:00\u202fAM"
+        )
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert codes.retry_time(frozen.at + datetime.timedelta(hours=2)) == "2026年3月3日 01:00:00"

@@ -127,7 +127,7 @@ def _open(customer, purpose, subject, mobile, ip, code):
         record = VerificationSubject.row(subject, now)
         if isinstance(db.database, PostgresqlDatabase):
             db.database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ISSUE_LOCK,))
-        refusal = _refusal(record, purpose, mobile, ip, now)
+        refusal = _refusal(record, customer, purpose, mobile, ip, now)
         if refusal is None:
             public_id = secrets.token_urlsafe(16)
             challenge = Challenge.create(
@@ -158,11 +158,16 @@ def _open(customer, purpose, subject, mobile, ip, code):
     raise refusal
 
 
-def _refusal(record, purpose, mobile, ip, now):
+def _refusal(record, customer, purpose, mobile, ip, now):
     """Why no code may be sent now (a Refused to raise), or None."""
-    if record.is_locked(now):
-        return Refused("locked", record.locked_until)
+    locked_until = _locked_until(record, customer.id, now)
+    if locked_until is not None:
+        return Refused("locked", locked_until)
     if Challenge.issued_since(record.subject, record.counted_since) >= CODES_PER_SUBJECT:
+        # The last code still works: asking again locks nothing, and it stays usable.
+        live = Challenge.latest(record.subject, purpose, statuses=(Challenge.ACTIVE,))
+        if live is not None and now < live.expires_at:
+            return Refused("last_code", live.expires_at)
         return Refused("codes_used_up", now + LOCK_FOR)
     last = Challenge.latest(record.subject, purpose)
     if last is not None and now < last.created_at + RESEND_AFTER:
@@ -223,8 +228,9 @@ def _decide(customer, purpose, record, challenge_id, code, now):
         or challenge.status in (Challenge.SENDING, Challenge.FAILED)
     ):
         return CheckResult("missing")
-    if record.is_locked(now):
-        return CheckResult("locked", locked_until=record.locked_until)
+    locked_until = _locked_until(record, customer.id, now)
+    if locked_until is not None:
+        return CheckResult("locked", locked_until=locked_until)
     if challenge.status != Challenge.ACTIVE:
         return CheckResult(_spent(challenge))
     if now >= challenge.expires_at:
@@ -253,6 +259,13 @@ def _attempts_left(attempts, wrong_in_all):
     return min(for_code, for_subject), for_subject <= for_code
 
 
+def _locked_until(record, customer_id, now):
+    """When the lock in force on this subject, or on any other of the customer's, ends; or None."""
+    if record is not None and record.is_locked(now):
+        return record.locked_until
+    return VerificationSubject.customer_locked_until(customer_id, now)
+
+
 def _spent(challenge):
     """The outcome for a code that can no longer be used."""
     return "used" if challenge.status == Challenge.USED else "dead"
@@ -267,11 +280,12 @@ def _lock(record, reason, customer, now):
     return until
 
 
-def state(*, subject, purpose):
+def state(*, subject, purpose, customer):
     """Where a subject's verification for this purpose stands, for the page to show."""
     now = clock.now()
     record = VerificationSubject.get_or_none(VerificationSubject.subject == subject)
-    locked_until = record.locked_until if record and record.is_locked(now) else None
+    customer_id = customer if isinstance(customer, int) else customer.id
+    locked_until = _locked_until(record, customer_id, now)
     issued = Challenge.issued_since(subject, record.counted_since if record else None)
     current = Challenge.latest(subject, purpose, statuses=(Challenge.ACTIVE,))
     if current is not None and (locked_until or now >= current.expires_at):

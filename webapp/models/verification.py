@@ -1,6 +1,6 @@
 """One-time-code challenges, the lock and counters of what they authorise, and every SMS sent."""
 
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, fn
 
 from webapp import clock, pii
 from webapp.models.base import BaseModel
@@ -115,6 +115,20 @@ class VerificationSubject(BaseModel):
     def is_locked(self, now):
         """True while a lock is in force."""
         return self.locked_until is not None and now < self.locked_until
+
+    @classmethod
+    def customer_locked_until(cls, customer_id, now):
+        """When the last lock in force on any subject of this customer's codes ends, or None.
+
+        A lock holds for the customer, not only for what it was earned on: a new application
+        (or a payment) would otherwise be a way round it.
+        """
+        subjects = Challenge.select(Challenge.subject).where(Challenge.customer == customer_id)
+        return (
+            cls.select(fn.MAX(cls.locked_until))
+            .where(cls.subject.in_(subjects), cls.locked_until > now)
+            .scalar()
+        )
 
     @classmethod
     def row(cls, subject, now):

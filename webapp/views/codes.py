@@ -4,8 +4,9 @@ import math
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, request
-from flask_babel import format_time, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from webapp import clock, i18n, otp, sms
 
@@ -43,7 +44,6 @@ def send_or_explain(send, *args, **kwargs):
 
 def outcome_message(result):
     """The message for a code that did not verify."""
-    hotline = current_app.config["BANK_HOTLINE"]
     if result.outcome == "wrong" and result.lock_follows:
         return ngettext(
             "That code is not right. You have %(num)d attempt left before verification locks for "
@@ -67,12 +67,7 @@ def outcome_message(result):
             "sent. Ask for a new code."
         )
     if result.outcome == "locked":
-        return _(
-            "Verification is locked until %(time)s after too many attempts. Try again then, or "
-            "call %(hotline)s.",
-            time=format_time(result.locked_until, "short"),
-            hotline=hotline,
-        )
+        return locked_message(result.locked_until)
     if result.outcome == "used":
         return _("That code was already used. Ask for a new code if you still need one.")
     return _("That code does not belong to this request. Enter the latest code we sent.")
@@ -98,6 +93,13 @@ def validity_line(state):
 def codes_left_line(state):
     """Beside "Send a new code" when few codes are left: how many, or that asking for another
     locks verification. None while there are plenty."""
+    if state.codes_left == 0 and state.challenge:
+        return _(
+            "This is the last of the %(total)d codes you can ask for. If it does not work, "
+            "verification locks for %(minutes)d minutes; after that you can ask again.",
+            total=otp.CODES_PER_SUBJECT,
+            minutes=lock_minutes(),
+        )
     if state.codes_left == 0:
         return _(
             "You have had all %(total)d codes. Asking for another locks verification for "
@@ -114,6 +116,24 @@ def codes_left_line(state):
     return None
 
 
+def locked_message(until):
+    """Verification is locked until a time, after too many attempts."""
+    return _(
+        "Verification is locked until %(time)s after too many attempts. Try again then, or "
+        "call %(hotline)s.",
+        time=retry_time(until),
+        hotline=current_app.config["BANK_HOTLINE"],
+    )
+
+
+def retry_time(moment):
+    """When something may be tried again: the time of day when that is still today (China
+    time), else the date with it (a day's limit ends tomorrow)."""
+    if clock.local(moment).date() == clock.local(clock.now()).date():
+        return i18n.format_clock(moment)
+    return i18n.format_when(moment)
+
+
 def lock_minutes():
     """How long a lock lasts, in minutes, as the pages say it."""
     return int(otp.LOCK_FOR.total_seconds() // 60)
@@ -121,16 +141,25 @@ def lock_minutes():
 
 def refusal_message(refused):
     """The message for a code we would not send."""
-    when = format_time(refused.retry_at, "short") if refused.retry_at else ""
+    when = retry_time(refused.retry_at) if refused.retry_at else ""
     if refused.reason == "cooldown":
         seconds = max(1, math.ceil((refused.retry_at - clock.now()).total_seconds()))
         return _("You can ask for a new code in %(n)s seconds.", n=seconds)
-    if refused.reason in ("codes_used_up", "locked"):
+    if refused.reason == "codes_used_up":
         return _(
             "You have asked for too many codes. Verification is locked until %(time)s; then try "
             "again, or call %(hotline)s.",
             time=when,
             hotline=current_app.config["BANK_HOTLINE"],
+        )
+    if refused.reason == "locked":
+        return locked_message(refused.retry_at)
+    if refused.reason == "last_code":
+        return _(
+            "You have had all %(total)d codes. Enter the last one we sent: it is valid until "
+            "%(time)s.",
+            total=otp.CODES_PER_SUBJECT,
+            time=when,
         )
     if refused.reason == "mobile_limit":
         return _(
@@ -154,7 +183,7 @@ def send_failed_message():
 
 def page_state(subject, purpose):
     """What a code page shows: the otp state plus the seconds left before a resend."""
-    state = otp.state(subject=subject, purpose=purpose)
+    state = otp.state(subject=subject, purpose=purpose, customer=current_user.id)
     wait = 0
     if state.resend_at:
         wait = max(0, math.ceil((state.resend_at - clock.now()).total_seconds()))
