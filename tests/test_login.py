@@ -167,3 +167,27 @@ def test_cookies_and_tokens_are_signed_uncompressed_and_compressed_cookies_still
     assert ours.loads(compressed, max_age=60) == payload
     # What would compress well is still signed as it is.
     assert not ours.dumps(payload).startswith(".")
+
+
+def test_a_form_sent_after_the_session_ended_returns_to_its_page_after_logging_in(app):
+    phone = app.test_client()
+    log_in(phone, "liu.yang")
+    token = csrf_token(phone, "/binding")
+    log_in(app.test_client(), "liu.yang")  # elsewhere: the phone's session ends
+    # "Change the bound account" and "Send a new code" answer only forms: their pages are
+    # the ones above them.
+    for sent_to, page in (
+        ("/binding/change", "/binding"),
+        ("/binding/unbind/resend", "/binding/unbind"),
+    ):
+        answer = phone.post(sent_to, data={"csrf_token": token})
+        assert answer.status_code == 302
+        assert answer.headers["Location"] == f"/login?next={page}"
+    answer = post_form(
+        phone,
+        "/login?next=%2Fbinding",
+        {"username": "liu.yang", "password": demo.PASSWORD},
+        source="/login",
+    )
+    assert answer.status_code == 303 and answer.headers["Location"] == "/binding"
+    assert phone.get("/binding").status_code == 200

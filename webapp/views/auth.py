@@ -1,6 +1,16 @@
 """Customer login and logout."""
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -10,7 +20,7 @@ from webapp.extensions import login as login_manager
 from webapp.forms import LoginForm
 from webapp.i18n import lazy_gettext as _l
 from webapp.models import Agent, Customer
-from webapp.views.navigation import render_with_token, safe_next
+from webapp.views.navigation import page_to_return_to, render_with_token, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -21,6 +31,14 @@ login_manager.login_message_category = "info"
 # out (sign_in.rotate_session_token). Flask-Login's own protection would only mark a session
 # "not fresh", which nothing here looks at, after hashing the client's address every request.
 login_manager.session_protection = None
+
+
+@login_manager.unauthorized_handler
+def log_in_first():
+    """Not signed in (or no longer): to the login page, and back afterwards to the page asked
+    for, or to the page a form was sent from (navigation.page_to_return_to)."""
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(url_for(login_manager.login_view, next=page_to_return_to()))
 
 
 @login_manager.user_loader

@@ -4,6 +4,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app, make_response, render_template, request
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from webapp.i18n import current_language
 from webapp.sessions import csrf_token
@@ -15,6 +17,27 @@ def here(with_query=True):
     the path and, unless with_query is False, the query string."""
     path = request.full_path.rstrip("?") if with_query else request.path
     return request.script_root + path
+
+
+def page_to_return_to():
+    """Where to come back to after logging in: this page, or for a form sent (a POST, whose
+    address may answer only forms: "Send a new code") the nearest page above its address,
+    where such forms live. None when there is none."""
+    if request.method == "GET":
+        return here()
+    adapter = current_app.create_url_adapter(request)
+    path = request.path
+    while path:
+        try:
+            adapter.match(path, method="GET")
+        except RequestRedirect:
+            pass  # the same page with a slash added: try the one above
+        except HTTPException:
+            pass
+        else:
+            return request.script_root + path
+        path = path.rsplit("/", 1)[0]
+    return None
 
 
 def safe_next(target, default=None):
