@@ -215,9 +215,10 @@ MEASURE = """
       const r = el.getBoundingClientRect();
       return r.width > 0 && (r.left < -0.5 || r.right > width + 0.5);
     }).map(describe),
-    small: [...document.querySelectorAll(tappable)].filter(visible).map((el) => ({
-      el: describe(el), height: el.getBoundingClientRect().height,
-    })).filter((t) => t.height < tap - 0.01),
+    small: [...document.querySelectorAll(tappable)].filter(visible).map((el) => {
+      const r = el.getBoundingClientRect();
+      return { el: describe(el), height: r.height, width: r.width };
+    }).filter((t) => Math.min(t.height, t.width) < tap - 0.01),
     smallFonts: [...document.querySelectorAll("input, select, textarea")].filter(visible)
       .map((el) => ({ el: describe(el), size: parseFloat(getComputedStyle(el).fontSize) }))
       .filter((f) => f.size < 16),
@@ -227,13 +228,13 @@ MEASURE = """
 
 
 def check_phone_layout(page, tappable):
-    """Nothing wider than the 360 px screen, nothing matching `tappable` under 44 px tall, no
-    input that zooms the page on focus."""
+    """Nothing wider than the 360 px screen, nothing matching `tappable` under 44 px tall or
+    wide, no input that zooms the page on focus."""
     facts = page.evaluate(MEASURE, {"tappable": tappable, "tap": TAP})
     assert facts["innerWidth"] == 360, "the page is not laid out at the phone's width"
     assert facts["scrollWidth"] <= facts["innerWidth"], "the page scrolls sideways"
     assert not facts["overflowing"], f"wider than the screen: {facts['overflowing']}"
-    assert not facts["small"], f"tap targets under {TAP}px tall: {facts['small']}"
+    assert not facts["small"], f"tap targets under {TAP}px: {facts['small']}"
     assert not facts["smallFonts"], f"inputs under 16px zoom on focus: {facts['smallFonts']}"
 
 

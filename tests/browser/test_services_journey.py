@@ -24,7 +24,8 @@ RESIDENT = (
 # Everything a thumb aims at on these pages: buttons, the section tabs, form controls, links
 # styled as actions, disclosure summaries.
 TAPPABLE = (
-    "main button, main .button, main .link, main summary, main select, .services-nav a, "
+    "main button, main .button, main .link, main .links a, main summary, main select, "
+    ".services-nav a, "
     "main input:not([type=hidden]), main .error-summary a"
 )
 # What the customer reads and taps, as the app says it in the page's language.
