@@ -93,6 +93,26 @@
   document.addEventListener("htmx:pushedIntoHistory", pointLanguageLinksHere);
   document.addEventListener("htmx:replacedInHistory", pointLanguageLinksHere);
 
+  // A link in the error summary goes to its field with the field's label (a group's legend)
+  // in view: people need to read what the field asks. A group of choices focuses its chosen
+  // (or first) choice.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-error-summary] a[href^='#']");
+    var target = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    if (!target) return;
+    var field = target, caption;
+    if (target.tagName === "FIELDSET") {
+      field = target.querySelector("input:checked") ||
+        target.querySelector("input:not([type=hidden]):not([disabled])") || target;
+      caption = target.querySelector("legend");
+    } else if (target.labels && target.labels.length) {
+      caption = target.labels[0];
+    }
+    event.preventDefault();
+    (caption || target).scrollIntoView({ block: "start" });
+    field.focus({ preventScroll: true });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector("[data-error-summary]");
     if (summary) summary.focus();

@@ -219,6 +219,33 @@ def test_inline_validation_and_change_links(open_page):
     assert page.get_by_role("heading", name="Check your answers").is_visible()
 
 
+def test_error_summary_links_bring_the_field_and_its_label_into_view(open_page):
+    person = new_customer()
+    page = open_page()
+    log_in(page, person["username"])
+    page.goto("/bind")
+    page.get_by_role("button", name=EN["start"]).click()
+    page.wait_for_url(re.compile(r"/card$"))
+    page.get_by_label("Insured region").select_option("110000")
+    page.get_by_role("button", name=EN["continue"]).click()
+    summary = page.locator("[data-error-summary]")
+    summary.wait_for()
+    page.wait_for_function("document.activeElement.hasAttribute('data-error-summary')")
+    summary.get_by_role("link", name=re.compile("full name", re.I)).click()
+    assert page.evaluate("document.activeElement.id") == "full_name"
+    label_top = page.locator("label[for=full_name]").bounding_box()["y"]
+    assert 0 <= label_top < 740, "the label is out of view"
+
+    fill_card_details(page, person)
+    page.get_by_role("button", name=EN["continue"]).click()
+    page.wait_for_url(re.compile(r"/account$"))
+    page.get_by_role("button", name=EN["continue"]).click()
+    page.locator("[data-error-summary]").get_by_role("link").first.click()
+    assert page.evaluate("document.activeElement.name") == "account"
+    legend_top = page.locator("fieldset legend").first.bounding_box()["y"]
+    assert 0 <= legend_top < 740, "the question is out of view"
+
+
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_switching_language_on_a_step_comes_back_to_that_step(open_page, javascript):
     person = new_customer()
