@@ -244,7 +244,10 @@ def test_change_of_account_moves_the_binding_in_one_step(client, app, db_conn):
     response = wizard.submit(client, reference)
     assert response.headers["Location"].endswith("/verify")
     assert "code to move social security card ****0394" in _outbox_text(app)
-    enter_code(client, f"/bind/{reference}/verify", latest_code(app))
+    done = enter_code(client, f"/bind/{reference}/verify", latest_code(app))
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "<h1>Your card is now bound to the new account</h1>" in page
+    assert "Your card is bound<" not in page
     bindings = list(Binding.select().order_by(Binding.id))
     assert [b.status for b in bindings] == ["ended", "active"]
     assert bindings[0].end_reason == "changed_account"

@@ -109,12 +109,13 @@ def done(reference):
     if not bound:
         return redirect(url_for("bind.start"), 303)
     record = SignatureRecord.of(application)
+    moved = application.purpose == Application.CHANGE_ACCOUNT
     return render_page(
         "bind/step.html",
         "bind/_done.html",
         application=application,
         record=record,
-        title=_("Your card is bound"),
+        title=_("Your card is now bound to the new account") if moved else _("Your card is bound"),
         step=None,
         steps=binding.STEPS,
     )
