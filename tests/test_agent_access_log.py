@@ -64,6 +64,19 @@ def test_the_log_filters_by_local_date(agent, supervisor, frozen, db_conn):
     assert "2 lookups" in page
 
 
+def test_a_date_that_is_not_one_is_named_in_the_message(supervisor):
+    answer = supervisor.get("/agent/access-log?since=garbage&until=2026-03-01")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "“garbage” is not a date. Enter one like 2026-11-27." in text_of(answer)
+    # A date field cannot show it; the valid one is kept.
+    assert 'value="garbage"' not in html and 'value="2026-03-01"' in html
+    chinese = supervisor.get(
+        "/agent/access-log?since=garbage", headers={"Accept-Language": "zh-CN"}
+    )
+    assert "“garbage”不是有效日期，请按 2026-11-27 的格式填写。" in text_of(chinese)
+
+
 def test_a_date_range_that_ends_before_it_starts_is_refused(supervisor):
     page = text_of(supervisor.get("/agent/access-log?since=2026-03-02&until=2026-03-01"))
     assert "The end date must be on or after the start date" in page

@@ -6,6 +6,7 @@ formatting machinery, and the reason list's options are written once per languag
 """
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import Choice, DateField, SelectChoice, SelectField, StringField
@@ -154,6 +155,27 @@ class ReasonForm(FlaskForm):
             raise ValidationError(_l("Say why in a few words when the reason is Other"))
 
 
+class DayField(DateField):
+    """A calendar day, as <input type="date"> sends it (2026-11-27). Text that is not one is
+    named in the message rather than put back in the field, which could not show it."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            typed = " ".join(valuelist)[:20]
+            raise ValueError(
+                _(
+                    "“%(typed)s” is not a date. Enter one like %(example)s.",
+                    typed=typed,
+                    example="2026-11-27",
+                )
+            ) from None
+
+    def _value(self):
+        return self.data.isoformat() if self.data else ""
+
+
 class AccessLogFilter(FlaskForm):
     """Which lookups a supervisor wants to read: by agent and by date (a GET form)."""
 
@@ -161,8 +183,8 @@ class AccessLogFilter(FlaskForm):
         csrf = False
 
     agent = SelectField(_l("Agent"), validate_choice=False, validators=[Optional()])
-    since = DateField(_l("From"), validators=[Optional()], render_kw={"autocomplete": "off"})
-    until = DateField(_l("To"), validators=[Optional()], render_kw={"autocomplete": "off"})
+    since = DayField(_l("From"), validators=[Optional()], render_kw={"autocomplete": "off"})
+    until = DayField(_l("To"), validators=[Optional()], render_kw={"autocomplete": "off"})
 
     def __init__(self, *args, agents, **kwargs):
         super().__init__(*args, **kwargs)
