@@ -139,7 +139,9 @@ def test_the_sms_says_what_it_authorises(liu, app, db_conn):
     send_code(liu, RESIDENT, key, source=path)
     with app.app_context():
         text = sms.outbox()[0].text
-    assert "pay social insurance fees for card ****0394 from account ****5678" in text
+    # The amount it authorises, as the confirm page showed it.
+    assert "pay ¥400.00 of social insurance fees for card ****0394 from account ****5678" in text
+    assert "¥400.00" in liu.get(path).get_data(as_text=True)
 
 
 def test_the_same_form_submitted_twice_pays_once_and_shows_the_same_receipt(liu, app, db_conn):

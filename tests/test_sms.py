@@ -163,7 +163,10 @@ def test_production_refuses_twilio_without_credentials(missing, problem):
         ("bind", "to bind social security card ****1234 to account ****5678"),
         ("unbind", "to unbind social security card ****1234 from account ****5678"),
         ("change_account", "to move social security card ****1234 to account ****5678"),
-        ("pay", "to pay social insurance fees for card ****1234 from account ****5678"),
+        (
+            "pay",
+            "to pay ¥1,234.50 of social insurance fees for card ****1234 from account ****5678",
+        ),
     ],
 )
 def test_a_code_message_says_what_it_authorises(context, purpose, words):
@@ -174,6 +177,7 @@ def test_a_code_message_says_what_it_authorises(context, purpose, words):
         account="6222021001000015678",
         locale="en",
         host="bank.example",
+        amount_fen=123450 if purpose == "pay" else None,
     )
     lines = text.splitlines()
     assert lines[0] == f"Example Bank: 042917 is your code {words}."

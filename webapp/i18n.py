@@ -162,14 +162,14 @@ def _symbols_for(locale):
     return _money_symbols[key]
 
 
-def format_money(fen):
-    """Integer fen -> ¥1,234.56 with the locale's digit grouping.
+def format_money(fen, locale=None):
+    """Integer fen -> ¥1,234.56 with the digit grouping of a locale (by default the page's).
 
     Pages format many amounts, so Babel is asked for the locale's symbols once and the digits
     are grouped with integer arithmetic; the output is Babel's, byte for byte.
     """
     sign = "-" if fen < 0 else ""
-    locale = page_locale()
+    locale = page_locale() if locale is None else Locale.parse(locale)
     symbols = _symbols_for(locale) if locale is not None and type(fen) is int else None
     if symbols is None:
         return f"{sign}¥{_babel_money(abs(fen), locale)}"

@@ -78,8 +78,21 @@ class VerificationState:
     lock_follows: bool = False  # as in CheckResult
 
 
-def issue(*, customer, purpose, subject, mobile, ip, card_tail, account_tail, locale, host):
+def issue(
+    *,
+    customer,
+    purpose,
+    subject,
+    mobile,
+    ip,
+    card_tail,
+    account_tail,
+    locale,
+    host,
+    amount_fen=None,
+):
     """Send a new code by SMS and return its Challenge; raises Refused or sms.SendFailed.
+    A payment's code names the amount it authorises (amount_fen).
 
     Call it outside a transaction: it commits the challenge before the provider call, so no
     lock is held while the provider answers, and the records of a failure are kept.
@@ -90,7 +103,13 @@ def issue(*, customer, purpose, subject, mobile, ip, card_tail, account_tail, lo
     customer = _customer(customer)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     text = sms.code_text(
-        code=code, purpose=purpose, card=card_tail, account=account_tail, locale=locale, host=host
+        code=code,
+        purpose=purpose,
+        card=card_tail,
+        account=account_tail,
+        locale=locale,
+        host=host,
+        amount_fen=amount_fen,
     )
     challenge, message = _open(customer, purpose, subject, mobile, ip or "", code)
     try:

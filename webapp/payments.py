@@ -136,6 +136,7 @@ def send_code(access, quote_, key, *, ip, locale, host):
         account_tail=quote_.account.number,
         locale=locale,
         host=host,
+        amount_fen=quote_.amount_fen,
     )
 
 

@@ -20,7 +20,7 @@ from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from webapp import audit, clock, logs, pii
+from webapp import audit, clock, i18n, logs, pii
 from webapp.models import SmsMessage
 
 log = logging.getLogger("webapp.sms")
@@ -137,8 +137,9 @@ def outbox():
     return list(console.outbox) if console else []
 
 
-def code_text(*, code, purpose, card, account, locale, host):
-    """The text of a code message in the customer's language; its last line binds it to host."""
+def code_text(*, code, purpose, card, account, locale, host, amount_fen=None):
+    """The text of a code message in the customer's language; its last line binds it to host.
+    A payment's code names its amount (amount_fen)."""
     if not HOST.fullmatch(host or ""):
         raise ValueError("host must be a bare host name, like bank.example.com")
     language = LOCALES["zh" if str(locale).lower().startswith("zh") else "en"]
@@ -146,7 +147,12 @@ def code_text(*, code, purpose, card, account, locale, host):
     with force_locale(language):
         bank = config["BANK_NAME_ZH"] if language == LOCALES["zh"] else config["BANK_NAME_EN"]
         first = _authorises(
-            purpose, bank=bank, code=code, card=pii.mask_tail(card), account=pii.mask_tail(account)
+            purpose,
+            bank=bank,
+            code=code,
+            card=pii.mask_tail(card),
+            account=pii.mask_tail(account),
+            amount=i18n.format_money(amount_fen, language) if amount_fen is not None else "",
         )
         second = _(
             "Valid for %(minutes)d minutes. Never share this code with anyone, not even bank staff.",
@@ -176,8 +182,8 @@ def _authorises(purpose, **values):
         )
     if purpose == "pay":
         return _(
-            "%(bank)s: %(code)s is your code to pay social insurance fees for card %(card)s "
-            "from account %(account)s.",
+            "%(bank)s: %(code)s is your code to pay %(amount)s of social insurance fees for card "
+            "%(card)s from account %(account)s.",
             **values,
         )
     raise ValueError(f"unknown purpose {purpose!r}")
