@@ -22,10 +22,12 @@ def test_a_supervisor_reads_every_lookup_masked_with_reason_and_count(agent, sup
     search(agent, "13800138000", reason="complaint")
     search(agent, "SSB-7K3M9QXD", reason="")
     zhang = Customer.get(Customer.username == "zhang.wei")
-    agent.get(f"/agent/customers/{zhang.id}")
+    # The last search found nobody: opening a record now asks why, and logs that.
+    console.open_record(agent, zhang.id, reason="customer_call")
     page = text_of(supervisor.get("/agent/access-log"))
     assert "3 lookups" in page
     assert "李晓明 (agent.li) Opened a customer record: 张* " in page
+    assert "Opened a customer record: 张* (1) Customer call" in page
     assert "Searched a mobile number: 138****8000 Complaint 1" in page
     assert "Searched an application reference: SSB-7K3M9QXD — 0" in page
     assert "13800138000" not in page

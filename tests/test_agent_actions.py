@@ -59,7 +59,7 @@ def locked(shopper, frozen):
 
 
 def unlock_path(agent, username="zhang.wei"):
-    page = agent.get(f"/agent/customers/{customer_id(username)}").get_data(as_text=True)
+    page = console.open_record(agent, customer_id(username)).get_data(as_text=True)
     return re.search(r'href="(/agent/customers/\d+/locks/\d+/unlock)"', page).group(1)
 
 
@@ -175,7 +175,7 @@ def test_an_agent_unbinds_a_card_at_the_customers_request(app, agent, db_conn):
     assert "Not bound" in text_of(liu.get("/dashboard"))
     notice = SmsMessage.get(SmsMessage.kind == "notice")
     assert notice.customer_id == customer_id("liu.yang") and notice.masked_mobile == "186****2222"
-    record = text_of(agent.get(f"/agent/customers/{customer_id('liu.yang')}"))
+    record = text_of(console.open_record(agent, customer_id("liu.yang")))
     assert "Agent 李晓明 Binding ended Done Card: ****0394" in record
 
 
@@ -240,6 +240,6 @@ def test_agent_pages_never_show_a_code(app, agent, shopper, db_conn):
     reference = wizard.through_check(shopper)
     wizard.submit(shopper, reference)
     code = latest_code(app)
-    html = agent.get(f"/agent/customers/{customer_id('zhang.wei')}").get_data(as_text=True)
+    html = console.open_record(agent, customer_id("zhang.wei")).get_data(as_text=True)
     assert not re.search(rf"(?<![0-9a-f]){code}(?![0-9a-f])", html)
     assert agent.get("/dev/outbox").status_code in (403, 404)

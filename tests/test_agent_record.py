@@ -32,7 +32,7 @@ def customer_id(username):
 
 
 def record(client, username):
-    return client.get(f"/agent/customers/{customer_id(username)}")
+    return console.open_record(client, customer_id(username))
 
 
 def positions(page, phrases):
@@ -214,15 +214,23 @@ def test_sms_records_show_sent_at_provider_status_error_code_and_delivery(
 
 def test_opening_a_record_is_logged_with_the_reason_of_the_search_that_led_there(agent, db_conn):
     search(agent, "13800138000", reason="complaint")
-    record(agent, "zhang.wei")
-    record(agent, "liu.yang")
+    zhang, liu = customer_id("zhang.wei"), customer_id("liu.yang")
+    assert "Hello" not in text_of(agent.get(f"/agent/customers/{zhang}"))
+    # No search led to liu.yang: the record asks why before it opens, and logs nothing yet.
+    page = text_of(agent.get(f"/agent/customers/{liu}"))
+    assert "Why are you opening this record?" in page and "Customer 刘*" in page
+    refused = post_form(agent, f"/agent/customers/{liu}", {"reason": ""})
+    assert "Choose why you are opening this record" in text_of(refused)
+    opened = post_form(agent, f"/agent/customers/{liu}", {"reason": "fraud_check"})
+    assert opened.headers["Location"] == f"/agent/customers/{liu}"
+    assert "Applications" in text_of(agent.get(f"/agent/customers/{liu}"))
     views = [
         (row.action, row.kind, row.customer_id, row.reason)
         for row in AccessLog.select().where(AccessLog.action == "view").order_by(AccessLog.id)
     ]
     assert views == [
-        ("view", "customer", customer_id("zhang.wei"), "complaint"),
-        ("view", "customer", customer_id("liu.yang"), ""),
+        ("view", "customer", zhang, "complaint"),
+        ("view", "customer", liu, "fraud_check"),
     ]
 
 
@@ -236,6 +244,7 @@ def test_the_record_stays_within_the_query_budget_however_long_the_history(
         frozen.advance(seconds=61)
     for username in ("zhang.wei", "liu.yang"):
         path = f"/agent/customers/{customer_id(username)}"
+        console.open_record(agent, customer_id(username))
         with counting_queries(monkeypatch) as queries:
             response = agent.get(path)
         assert response.status_code == 200
@@ -243,6 +252,11 @@ def test_the_record_stays_within_the_query_budget_however_long_the_history(
 
 
 def test_the_record_is_in_the_agents_language(agent, db_conn):
+    asked = agent.get(
+        f"/agent/customers/{customer_id('liu.yang')}", headers={"Accept-Language": "zh-CN"}
+    )
+    assert "为什么要打开这份客户档案？" in text_of(asked)
+    record(agent, "liu.yang")
     response = agent.get(
         f"/agent/customers/{customer_id('liu.yang')}", headers={"Accept-Language": "zh-CN"}
     )

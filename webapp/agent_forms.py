@@ -155,6 +155,18 @@ class ReasonForm(FlaskForm):
             raise ValidationError(_l("Say why in a few words when the reason is Other"))
 
 
+class OpenRecordForm(ReasonForm):
+    """Why an agent opens a customer's record that no search led to."""
+
+    WHY = _l("Choose why you are opening this record")
+
+    reason = ReasonField(_l("Reason for opening the record"), validators=[InputRequired(WHY)])
+
+    def validate_reason(self, field):
+        if field.data not in REASONS:
+            raise ValidationError(self.WHY)
+
+
 class DayField(DateField):
     """A calendar day, as <input type="date"> sends it (2026-11-27). Text that is not one is
     named in the message rather than put back in the field, which could not show it."""

@@ -30,7 +30,7 @@ from webapp import (
     identifiers,
     sign_in,
 )
-from webapp.agent_forms import AccessLogFilter, ReasonForm, SearchForm
+from webapp.agent_forms import AccessLogFilter, OpenRecordForm, ReasonForm, SearchForm
 from webapp.extensions import limiter
 from webapp.forms import LoginForm
 from webapp.models import Agent, Application, Binding, Customer
@@ -142,31 +142,50 @@ def _search(form):
         note=form.note.data,
         result_count=len(matches),
     )
-    # Opening a result records why, from this search: the reason never travels in a URL.
-    session["agent_lookup"] = {
-        "customers": [match.customer.id for match in matches],
-        "reason": entry.reason,
-        "note": entry.note,
-    }
+    # Opening a result records why, from this search.
+    _remember_lookup([match.customer.id for match in matches], entry.reason, entry.note)
     form.query.data = ""
     return {"identifier": identifier, "matches": matches}
 
 
-@bp.get("/customers/<id:customer_id>")
+@bp.route("/customers/<id:customer_id>", methods=["GET", "POST"])
 def customer(customer_id):
-    """Everything about one customer's binding, masked; opening it is logged."""
+    """Everything about one customer's binding, masked; opening it is logged with why.
+
+    The why comes from the search that found the customer. Opened any other way (an address
+    typed or kept, a link in the access log), the record first asks for it.
+    """
+    lookup = session.get("agent_lookup") or {}
+    if request.method == "POST" or customer_id not in lookup.get("customers", []):
+        return _ask_why(customer_id)
     casefile = agent_casefile.open_casefile(customer_id)
     if casefile is None:
         abort(404)
-    lookup = session.get("agent_lookup") or {}
-    from_search = customer_id in lookup.get("customers", [])
     access_log.record_view(
         current_user._get_current_object(),
         customer_id=customer_id,
-        reason=lookup.get("reason", "") if from_search else "",
-        note=lookup.get("note", "") if from_search else "",
+        reason=lookup.get("reason", ""),
+        note=lookup.get("note", ""),
     )
     return render_template("agent/customer.html", file=casefile, now=clock.now())
+
+
+def _ask_why(customer_id):
+    """Why the agent opens a record no search led to; given, the record opens with it."""
+    owner = Customer.get_or_none(Customer.id == customer_id)
+    if owner is None:
+        abort(404)
+    form = OpenRecordForm()
+    if form.validate_on_submit():
+        _remember_lookup([customer_id], form.reason.data, form.note.data)
+        return redirect(url_for("agent.customer", customer_id=customer_id), 303)
+    return render_template("agent/why.html", form=form, customer=owner)
+
+
+def _remember_lookup(customer_ids, reason, note):
+    """Records opened next, from these customers, are logged with this reason: it never
+    travels in a URL."""
+    session["agent_lookup"] = {"customers": customer_ids, "reason": reason, "note": note}
 
 
 @bp.get("/applications/<reference>")
@@ -175,6 +194,8 @@ def application(reference):
     found = Application.get_or_none(Application.reference == reference.upper()[:12])
     if found is None:
         abort(404)
+    # As a search by reference: a reference is no personal data, and needs no reason.
+    _remember_lookup([found.customer_id], "", "")
     return redirect(
         url_for("agent.customer", customer_id=found.customer_id, _anchor=found.reference), 303
     )
@@ -245,6 +266,10 @@ def _act(customer_id, *, action, applies, perform, done, **context):
             applies = False
         else:
             flash(done, "success")
+            lookup = session.get("agent_lookup") or {}
+            if customer_id not in lookup.get("customers", []):
+                # Reached by its address: the action's reason is why the record opens next.
+                _remember_lookup([customer_id], form.reason.data, form.note.data)
             return redirect(url_for("agent.customer", customer_id=customer_id), 303)
     if not applies and request.method == "POST":
         # The record moved on (or never allowed this): nothing was changed; say so.
