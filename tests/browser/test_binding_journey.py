@@ -192,13 +192,19 @@ def walk_to_code_page_until_refused(page, person):
     page.get_by_text("We cannot bind this card yet").wait_for()
 
 
-def test_inline_validation_and_change_links(open_page):
+def at_card_step(open_page):
+    """A new customer on a phone, with JavaScript, at step 2 of a new application."""
     person = new_customer()
     page = open_page()
     log_in(page, person["username"])
     page.goto("/bind")
     page.get_by_role("button", name=EN["start"]).click()
     page.wait_for_url(re.compile(r"/card$"))
+    return person, page
+
+
+def test_inline_validation_and_change_links(open_page):
+    person, page = at_card_step(open_page)
     id_field = page.get_by_label("Resident ID number")
     wait_for_htmx(id_field)
     id_field.fill("11010119900101123")
@@ -220,12 +226,7 @@ def test_inline_validation_and_change_links(open_page):
 
 
 def test_error_summary_links_bring_the_field_and_its_label_into_view(open_page):
-    person = new_customer()
-    page = open_page()
-    log_in(page, person["username"])
-    page.goto("/bind")
-    page.get_by_role("button", name=EN["start"]).click()
-    page.wait_for_url(re.compile(r"/card$"))
+    person, page = at_card_step(open_page)
     page.get_by_label("Insured region").select_option("110000")
     page.get_by_role("button", name=EN["continue"]).click()
     summary = page.locator("[data-error-summary]")
