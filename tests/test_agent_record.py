@@ -1,6 +1,7 @@
 """A customer's record in the agent console: binding, applications, why they failed, texts, timeline."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,7 @@ from tests.test_agent_console import counting_queries, text_of
 from tests.test_agent_search import search
 from tests.test_payments import pay
 from tests.verification import enter_code, latest_code
-from webapp import agent_timeline, preflight, sms
+from webapp import agent_timeline, otp, preflight, sms
 from webapp.models import (
     AccessLog,
     Application,
@@ -289,5 +290,8 @@ def test_every_recorded_action_check_and_reason_reads_in_words(agent, app, db_co
     assert "Reason: I will use another bank" in page
     for raw in ("payment.paid", "binding.ended", "other_bank", "otp.issued"):
         assert raw not in page, raw
-    # Every check the pre-flight makes has its words on the timeline.
+    # Every check the pre-flight makes, and every reason a code is refused, has its words.
     assert set(preflight.MESSAGES) <= set(agent_timeline.CHECKS)
+    refusals = set(re.findall(r'Refused\("(\w+)"', Path(otp.__file__).read_text()))
+    assert {"cooldown", "last_code", "codes_used_up"} <= refusals
+    assert refusals <= set(agent_timeline.OUTCOMES)

@@ -49,6 +49,7 @@ OUTCOMES = {
     "missing": _l("Not a current code"),
     "cooldown": _l("Asked again within 60 seconds"),
     "codes_used_up": _l("All 5 codes used"),
+    "last_code": _l("Asked for a new code while the last one still worked"),
     "wrong_entries": _l("10 wrong entries"),
     "mobile_limit": _l("Daily limit for this mobile number reached"),
     "ip_limit": _l("Hourly limit for this network reached"),
