@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from tests import wizard
-from tests.conftest import log_in, post_form
+from tests.conftest import csrf_token, log_in, post_form
 from tests.verification import challenge_on, enter_code, latest_code
 from webapp import completion, signatures
 from webapp.extensions import db
@@ -255,6 +255,38 @@ def test_change_of_account_moves_the_binding_in_one_step(client, app, db_conn):
     assert bindings[1].card_number == old.card_number
     page = client.get("/binding").get_data(as_text=True)
     assert page.count("Card ****0394 → ") == 2 and "Binding ended" in page and "Active" in page
+
+
+def test_unbinding_cancels_a_move_of_the_binding_still_waiting_for_its_code(
+    client, app, frozen, db_conn
+):
+    log_in(client, "liu.yang")
+    old = Binding.get(Binding.status == "active")
+    response = post_form(client, "/binding/change", {}, source="/binding")
+    reference = response.headers["Location"].split("/")[2]
+    offered = wizard.eligible_account_ids(client, reference)
+    wizard.choose_account(client, reference, next(a for a in offered if int(a) != old.account_id))
+    wizard.submit(client, reference)
+    move_code, move_challenge = latest_code(app), challenge_on(client, f"/bind/{reference}/verify")
+    frozen.advance(seconds=61)
+    post_form(client, "/binding/unbind", {"reason": "other_bank"})
+    enter_code(client, "/binding/unbind/verify", latest_code(app))
+    assert Binding.get_by_id(old.id).status == "ended"
+    move = Application.get(Application.reference == reference)
+    assert move.status == "cancelled"
+    # Its code no longer works, and entering it is answered, not a server error.
+    answer = client.post(
+        f"/bind/{reference}/verify",
+        data={
+            "csrf_token": csrf_token(client, "/binding"),
+            "code": move_code,
+            "challenge_id": move_challenge,
+        },
+    )
+    assert answer.status_code in (200, 303)
+    assert Binding.select().where(Binding.status == "active").count() == 0
+    event = AuditEvent.get(AuditEvent.action == "application.cancelled")
+    assert (event.subject, event.details["reason"]) == (reference, "binding_ended")
 
 
 def test_changing_to_the_same_account_is_refused(client, app, db_conn):

@@ -81,6 +81,7 @@ REASONS = {
 OWN_REASONS = {
     "customer": _l("The customer's own request"),
     "changed_account": ACTIONS["binding.account_changed"],
+    "binding_ended": _l("The binding it would move had ended"),
     **UNBIND_REASONS,
 }
 

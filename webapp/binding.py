@@ -21,6 +21,7 @@ from webapp.models.binding import (
     Application,
     Binding,
 )
+from webapp.models.verification import Challenge
 from webapp.preflight import run_checks
 
 STALE_AFTER = datetime.timedelta(hours=24)
@@ -216,6 +217,29 @@ def end(active, *, actor, reason, when=None):
         reason=reason[:40],
     )
     active.status, active.ended_at, active.end_reason = Binding.ENDED, when, reason[:40]
+    if reason != "changed_account":
+        _cancel_moves(active, actor)
+
+
+def _cancel_moves(ended, actor):
+    """A binding that ended leaves nothing to move: the customer's open applications to move
+    it to another account are cancelled with it (their codes stop working)."""
+    moves = Application.select().where(
+        Application.customer == ended.customer_id,
+        Application.purpose == Application.CHANGE_ACCOUNT,
+        Application.status.in_(OPEN_STATUSES),
+    )
+    for application in moves:
+        try:
+            cancel(application, actor=actor, reason="binding_ended")
+        except StaleApplication:
+            continue
+        Challenge.kill_active(code_subject(application))
+
+
+def code_subject(application):
+    """What an application's codes authorise (their verification subject)."""
+    return f"application:{application.reference}"
 
 
 def current_step(application):

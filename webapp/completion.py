@@ -18,9 +18,7 @@ class NothingBound(Exception):
     """There is no active binding to change or end."""
 
 
-def subject_of(application):
-    """The verification subject of an application's code."""
-    return f"application:{application.reference}"
+subject_of = binding.code_subject
 
 
 def unbind_subject(active):
