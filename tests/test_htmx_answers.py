@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests import wizard
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, log_in
 
 pytestmark = pytest.mark.database
 
@@ -41,13 +41,23 @@ def test_a_page_with_no_main_region_of_its_own_replaces_the_page(customer, db_co
     assert len(re.findall(r'<header class="masthead', page)) == 1
 
 
-def test_a_session_that_ended_sends_htmx_to_a_whole_login_page(client, customer, db_conn):
+def test_a_session_that_ended_sends_htmx_to_a_whole_login_page(app, client, customer, db_conn):
     reference = wizard.start(customer)
     token = csrf_token(customer, f"/bind/{reference}/card")
-    client.post("/logout", data={"csrf_token": token})
-    answer = client.get(f"/bind/{reference}/card", headers=HTMX_MAIN, follow_redirects=True)
-    assert 'name="password"' in answer.get_data(as_text=True)
-    assert _replaces_the_page(answer)
+    log_in(app.test_client())  # elsewhere: this session ends
+    # htmx is told to load the login page as a whole new page: swapped into this one, its
+    # form would post to this page's address.
+    answer = client.get(f"/bind/{reference}/card", headers=HTMX_MAIN)
+    login_page = f"/login?next=/bind/{reference}/card"
+    assert answer.status_code == 200 and answer.headers["HX-Redirect"] == login_page
+    assert 'name="password"' in client.get(login_page).get_data(as_text=True)
+    # The same for a field checked as it is typed (a POST): back to the step afterwards.
+    answer = client.post(
+        f"/bind/{reference}/card/field/id_number",
+        data={"id_number": "1"},
+        headers={"HX-Request": "true", "HX-Target": "id_number-field", "X-CSRFToken": token},
+    )
+    assert answer.headers.get("HX-Redirect") == login_page
 
 
 def test_an_expired_form_answers_htmx_with_the_expired_page_in_place_of_the_page(customer, db_conn):

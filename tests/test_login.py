@@ -1,6 +1,7 @@
 """Logging in and out, lockout, idle timeout."""
 
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.sessions import SecureCookieSessionInterface
@@ -183,6 +184,12 @@ def test_a_form_sent_after_the_session_ended_returns_to_its_page_after_logging_i
         answer = phone.post(sent_to, data={"csrf_token": token})
         assert answer.status_code == 302
         assert answer.headers["Location"] == f"/login?next={page}"
+    # A form whose own page answers it keeps that page's query (a payment's key and base).
+    answer = phone.post(
+        "/services/pay/RM-2026/authorise?key=abc&base=6000", data={"csrf_token": token}
+    )
+    next_page = parse_qs(urlsplit(answer.headers["Location"]).query)["next"]
+    assert next_page == ["/services/pay/RM-2026/authorise?key=abc&base=6000"]
     answer = post_form(
         phone,
         "/login?next=%2Fbinding",

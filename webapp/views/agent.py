@@ -36,7 +36,7 @@ from webapp.forms import LoginForm
 from webapp.models import Agent, Application, Binding, Customer
 from webapp.views import roles
 from webapp.views.auth import end_session, start_session
-from webapp.views.navigation import page_to_return_to, wants_fragment
+from webapp.views.navigation import page_to_return_to, send_to_log_in, wants_fragment
 
 bp = Blueprint("agent", __name__, url_prefix="/agent", cli_group=None)
 bp.cli.add_command(agents.create_agent_command)
@@ -58,7 +58,7 @@ def _agents_only():
         abort(403)
     if request.endpoint in OPEN_TO_ALL or roles.is_agent(current_user):
         return None
-    return redirect(url_for("agent.login", next=page_to_return_to()))
+    return send_to_log_in(url_for("agent.login", next=page_to_return_to()))
 
 
 def _login_limit():

@@ -20,7 +20,12 @@ from webapp.extensions import login as login_manager
 from webapp.forms import LoginForm
 from webapp.i18n import lazy_gettext as _l
 from webapp.models import Agent, Customer
-from webapp.views.navigation import page_to_return_to, render_with_token, safe_next
+from webapp.views.navigation import (
+    page_to_return_to,
+    render_with_token,
+    safe_next,
+    send_to_log_in,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -38,7 +43,7 @@ def log_in_first():
     """Not signed in (or no longer): to the login page, and back afterwards to the page asked
     for, or to the page a form was sent from (navigation.page_to_return_to)."""
     flash(login_manager.login_message, login_manager.login_message_category)
-    return redirect(url_for(login_manager.login_view, next=page_to_return_to()))
+    return send_to_log_in(url_for(login_manager.login_view, next=page_to_return_to()))
 
 
 @login_manager.user_loader

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, make_response, render_template, request
+from flask import current_app, make_response, redirect, render_template, request
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
@@ -35,9 +35,21 @@ def page_to_return_to():
         except HTTPException:
             pass
         else:
-            return request.script_root + path
+            # The form's own page keeps its query (a payment's key and base); a page above
+            # has its own.
+            return here() if path == request.path else request.script_root + path
         path = path.rsplit("/", 1)[0]
     return None
+
+
+def send_to_log_in(login_url):
+    """To the login page: a redirect, or for htmx a whole new page at that address (swapped
+    into the page that asked, the login form would post to that page's address)."""
+    if request.headers.get("HX-Request") == "true":
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = login_url
+        return response
+    return redirect(login_url)
 
 
 def safe_next(target, default=None):
