@@ -139,7 +139,10 @@ def test_ten_wrong_entries_lock_verification(customer, app, frozen, db_conn):
         if attempt == 5:
             frozen.advance(seconds=61)
             post_form(customer, f"{path}/resend", {}, source=path)
-        enter_code(customer, path, "000000")
+        answer = enter_code(customer, path, "000000")
+    # The message heads the page, with no link to a code field that is no longer there.
+    summary = answer.get_data(as_text=True).split("data-error-summary>")[1].split("</div>")[0]
+    assert "Verification is locked until" in summary and 'href="#code"' not in summary
     page = customer.get(path).get_data(as_text=True)
     assert "Verification is locked until" in page
     assert 'name="code"' not in page

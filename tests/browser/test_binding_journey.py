@@ -192,10 +192,10 @@ def walk_to_code_page_until_refused(page, person):
     page.get_by_text("We cannot bind this card yet").wait_for()
 
 
-def at_card_step(open_page):
-    """A new customer on a phone, with JavaScript, at step 2 of a new application."""
+def at_card_step(open_page, javascript=True):
+    """A new customer on a phone at step 2 of a new application."""
     person = new_customer()
-    page = open_page()
+    page = open_page(javascript=javascript)
     log_in(page, person["username"])
     page.goto("/bind")
     page.get_by_role("button", name=EN["start"]).click()
@@ -223,6 +223,17 @@ def test_inline_validation_and_change_links(open_page):
     page.get_by_role("button", name=EN["continue"]).click()
     page.wait_for_url(re.compile(r"/check$"))
     assert page.get_by_role("heading", name="Check your answers").is_visible()
+
+
+def test_without_javascript_an_error_summary_link_leaves_the_label_in_view(open_page):
+    _person, page = at_card_step(open_page, javascript=False)
+    page.get_by_role("button", name=EN["continue"]).click()
+    page.locator("[data-error-summary]").get_by_role(
+        "link", name=re.compile("full name", re.I)
+    ).click()
+    page.wait_for_url(re.compile(r"#full_name$"))
+    label_top = page.locator("label[for=full_name]").bounding_box()["y"]
+    assert 0 <= label_top < 740, f"the label is out of view ({label_top})"
 
 
 def test_error_summary_links_bring_the_field_and_its_label_into_view(open_page):
