@@ -11,6 +11,7 @@ from tests.conftest import csrf_token, log_in, post_form
 from tests.test_agent_console import text_of
 from tests.verification import enter_code, latest_code
 from webapp.models import (
+    AccessLog,
     Application,
     AuditEvent,
     Binding,
@@ -128,9 +129,14 @@ def test_an_agent_cancels_an_open_application(agent, shopper, db_conn):
     reference = wizard.through_check(shopper)
     wizard.submit(shopper, reference)
     confirm = f"/agent/applications/{reference}/cancel"
+    agent.get(f"/agent/applications/{reference}")  # opened by its reference first: no reason
     assert f"Cancel application {reference}?" in text_of(agent.get(confirm))
     response = post_form(agent, confirm, {"reason": "complaint", "note": "customer changed mind"})
     assert response.status_code == 303
+    # The record opened after it is logged with the action's reason.
+    agent.get(response.headers["Location"])
+    opened = AccessLog.select().where(AccessLog.action == "view").order_by(AccessLog.id.desc())
+    assert opened.first().reason == "complaint"
     application = Application.get(Application.reference == reference)
     assert application.status == "cancelled" and application.closed_at is not None
     assert not Challenge.select().where(Challenge.status == "active").exists()

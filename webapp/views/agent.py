@@ -267,8 +267,9 @@ def _act(customer_id, *, action, applies, perform, done, **context):
         else:
             flash(done, "success")
             lookup = session.get("agent_lookup") or {}
-            if customer_id not in lookup.get("customers", []):
-                # Reached by its address: the action's reason is why the record opens next.
+            if customer_id not in lookup.get("customers", []) or not lookup.get("reason"):
+                # Reached by its address or a reference: the action's reason is why the
+                # record opens next.
                 _remember_lookup([customer_id], form.reason.data, form.note.data)
             return redirect(url_for("agent.customer", customer_id=customer_id), 303)
     if not applies and request.method == "POST":
