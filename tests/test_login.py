@@ -179,7 +179,7 @@ def test_a_form_sent_after_the_session_ended_returns_to_its_page_after_logging_i
     # the ones above them.
     for sent_to, page in (
         ("/binding/change", "/binding"),
-        ("/binding/unbind/resend", "/binding/unbind"),
+        ("/binding/unbind/verify/resend", "/binding/unbind/verify"),
     ):
         answer = phone.post(sent_to, data={"csrf_token": token})
         assert answer.status_code == 302

@@ -96,7 +96,7 @@ def unbind_verify():
     )
 
 
-@bp.post("/unbind/resend")
+@bp.post("/unbind/verify/resend")  # under the code page: a new login returns there
 def unbind_resend():
     """Send a new unbind code."""
     active = _active_binding()
