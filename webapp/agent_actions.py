@@ -7,7 +7,7 @@ Agents never see, send or check codes.
 
 from webapp import audit, binding, completion, logs, otp
 from webapp.agent_timeline import REASONS
-from webapp.completion import subject_of, unbind_subject
+from webapp.completion import unbind_subject
 from webapp.extensions import db
 from webapp.models import Binding, Challenge, VerificationSubject
 
@@ -60,7 +60,6 @@ def cancel(agent, application, *, reason, note=""):
             binding.cancel(application, actor=agent, reason=f"agent:{reason}")
         except binding.StaleApplication:
             raise Refused("not_open") from None
-        Challenge.kill_active(subject_of(application))
         _note(agent, application.customer_id, application.reference, note)
 
 

@@ -129,8 +129,9 @@ def back_to_draft(application):
 
 
 def cancel(application, *, actor, reason="customer"):
-    """Cancel an open application."""
+    """Cancel an open application; a code sent for it stops working."""
     _update(application, OPEN_STATUSES, status=CANCELLED, closed_at=clock.now())
+    Challenge.kill_active(code_subject(application))
     audit.record(
         "application.cancelled",
         actor=actor,
@@ -223,7 +224,7 @@ def end(active, *, actor, reason, when=None):
 
 def _cancel_moves(ended, actor):
     """A binding that ended leaves nothing to move: the customer's open applications to move
-    it to another account are cancelled with it (their codes stop working)."""
+    it to another account are cancelled with it."""
     moves = Application.select().where(
         Application.customer == ended.customer_id,
         Application.purpose == Application.CHANGE_ACCOUNT,
@@ -234,7 +235,6 @@ def _cancel_moves(ended, actor):
             cancel(application, actor=actor, reason="binding_ended")
         except StaleApplication:
             continue
-        Challenge.kill_active(code_subject(application))
 
 
 def code_subject(application):

@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 from flask import current_app, make_response, redirect, render_template, request
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import RequestRedirect
 
 from webapp.i18n import current_language
 from webapp.sessions import csrf_token
@@ -30,15 +29,12 @@ def page_to_return_to():
     while path:
         try:
             adapter.match(path, method="GET")
-        except RequestRedirect:
-            pass  # the same page with a slash added: try the one above
-        except HTTPException:
-            pass
-        else:
-            # The form's own page keeps its query (a payment's key and base); a page above
-            # has its own.
-            return here() if path == request.path else request.script_root + path
-        path = path.rsplit("/", 1)[0]
+        except HTTPException:  # no page here (or only with a slash added): try the one above
+            path = path.rsplit("/", 1)[0]
+            continue
+        # The form's own page keeps its query (a payment's key and base); a page above has its
+        # own.
+        return here() if path == request.path else request.script_root + path
     return None
 
 
