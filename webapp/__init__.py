@@ -189,6 +189,7 @@ def create_app(test_config=None):
     app.jinja_env.globals["swap_title"] = navigation.swap_title
     app.jinja_env.globals["code_validity"] = codes.validity_line
     app.jinja_env.globals["codes_left_line"] = codes.codes_left_line
+    app.jinja_env.globals["locked_message"] = codes.locked_message
     return app
 
 
