@@ -310,6 +310,31 @@ def test_the_eleventh_code_sms_to_one_mobile_in_24_hours_is_refused(zhang, conte
     send(zhang, subject="application:SSB-MOBILE13")
 
 
+def test_the_state_says_when_the_mobile_numbers_daily_limit_holds_new_codes(zhang, context):
+    mobile = Account.of(zhang).first().reserved_mobile
+
+    def held(mobile=None):
+        return otp.state(
+            subject="application:SSB-MOBILE99", purpose="bind", customer=zhang, mobile=mobile
+        ).held
+
+    for number in range(9):
+        send(zhang, subject=f"application:SSB-MOBILE{number:02d}", ip=f"198.51.100.{number}")
+        context.advance(minutes=1)
+    assert held(mobile) is None
+    send(zhang, subject="application:SSB-MOBILE09", ip="198.51.100.9")
+    assert held(mobile).reason == "mobile_limit"
+    # Asking again succeeds a day after the first of the ten.
+    assert held(mobile).retry_at == context.at + datetime.timedelta(hours=24, minutes=-9)
+    assert held() is None  # a page that does not say where codes go is not told
+    assert held("+8613900139000") is None
+    # The network's hourly limit is said when a code is asked for, not before.
+    for number in range(20):
+        send(zhang, subject=f"application:SSB-IP{number:06d}", mobile=f"+86139000{number:05d}")
+    refused("ip_limit", customer=zhang, subject="application:SSB-IP999999", mobile="+8613700137000")
+    assert held("+8613700137000") is None
+
+
 def test_the_twenty_first_code_sms_from_one_ip_in_an_hour_is_refused(zhang, context):
     for number in range(20):
         send(zhang, subject=f"application:SSB-IP{number:06d}", mobile=f"+86138000{number:05d}")

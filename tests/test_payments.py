@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from tests.conftest import csrf_token, log_in, post_form
-from tests.test_services import bind_directly, report_card, text_of
+from tests.test_services import QueryCounter, bind_directly, report_card, text_of
 from tests.verification import latest_code
 from webapp import clock, demo, otp, payments, registry, sms
 from webapp.extensions import db
@@ -142,6 +142,15 @@ def test_the_sms_says_what_it_authorises(liu, app, db_conn):
     # The amount it authorises, as the confirm page showed it.
     assert "pay ¥400.00 of social insurance fees for card ****0394 from account ****5678" in text
     assert "¥400.00" in liu.get(path).get_data(as_text=True)
+
+
+def test_the_code_page_takes_at_most_eight_queries(liu, db_conn, monkeypatch):
+    path, key = confirm(liu)
+    send_code(liu, RESIDENT, key, source=path)
+    counter = QueryCounter(monkeypatch)
+    page = liu.get(f"/services/pay/{RESIDENT}/authorise?key={key}").get_data(as_text=True)
+    assert 'name="code"' in page and "Send a new code" in page
+    assert counter.count <= 8, counter.count
 
 
 def test_the_same_form_submitted_twice_pays_once_and_shows_the_same_receipt(liu, app, db_conn):

@@ -9,8 +9,9 @@ import pytest
 
 from tests import wizard
 from tests.conftest import csrf_token, log_in, post_form
+from tests.test_services import QueryCounter
 from tests.verification import challenge_on, enter_code, latest_code
-from webapp import completion, signatures
+from webapp import completion, otp, signatures
 from webapp.extensions import db
 from webapp.models import (
     Account,
@@ -178,14 +179,67 @@ def test_the_code_page_warns_before_wrong_codes_or_new_codes_lock_verification(
     chinese = customer.get(path, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "这是最后一个可获取的验证码" in chinese
     assert "还可尝试 4 次，再错验证将锁定 30 分钟。" in chinese
-    # Once it has expired, asking for another is offered, and says what it does.
+    # Once it has expired, asking for another is offered, and says what it does; the page does
+    # not also tell the customer to ask for one.
+    last_challenge, last_code = challenge_on(customer, path), latest_code(app)
+    frozen.advance(minutes=5)
+    for page in (
+        customer.get(path).get_data(as_text=True),
+        enter_code(customer, path, last_code, last_challenge).get_data(as_text=True),
+    ):
+        assert (
+            "You have had all 5 codes. Asking for another locks verification for 30 minutes; "
+            "after that you can ask again." in page
+        )
+        assert "Send a new code" in page
+        assert "There is no valid code at the moment." in page
+        assert "Ask for a new code" not in page
+    summary = page.split("data-error-summary>")[1].split("</div>")[0]
+    assert "That code has expired: codes are valid for 5 minutes." in summary
+
+
+def _send_codes_to(app, mobile, count):
+    """Codes for other requests, to a mobile number (another customer's wizard, say)."""
+    with app.app_context():
+        wang = Customer.get(Customer.username == "wang.fang")
+        for number in range(count):
+            otp.issue(
+                customer=wang,
+                purpose="bind",
+                subject=f"application:SSB-ELSE{number:04d}",
+                mobile=mobile,
+                ip=f"198.51.100.{number}",
+                card_tail="K90001234",
+                account_tail="6222020000001234",
+                locale="en",
+                host="bank.example",
+            )
+
+
+def test_a_mobile_number_that_had_its_codes_for_the_day_says_so_before_any_press(
+    customer, app, frozen, db_conn
+):
+    reference, path = _awaiting(customer)
+    mobile = Application.get(Application.reference == reference).account.reserved_mobile
+    _send_codes_to(app, mobile, 9)  # 10 in all today, the number's daily limit
+    frozen.advance(seconds=61)
+    page = customer.get(path).get_data(as_text=True)
+    held = "Too many codes have been sent to this mobile number today. Try again after"
+    assert held in page and "Send a new code" not in page
+    assert 'name="code"' in page  # the code already sent still works
+    chinese = customer.get(path, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "今日向该手机号发送的验证码过多" in chinese
+    # Once that code has expired, the page does not ask for a new one either.
     frozen.advance(minutes=5)
     page = customer.get(path).get_data(as_text=True)
-    assert (
-        "You have had all 5 codes. Asking for another locks verification for 30 minutes; after "
-        "that you can ask again." in page
-    )
-    assert "Send a new code" in page
+    assert held in page and "Send a new code" not in page
+    assert "There is no valid code at the moment." in page and "Ask for a new code" not in page
+    # A day after the first of them, a new code may be asked for again.
+    frozen.advance(hours=24)
+    log_in(customer)  # the session has ended by then
+    page = customer.get(path).get_data(as_text=True)
+    assert held not in page and "Send a new code" in page
+    assert "Ask for a new code to be sent to 138****8000." in page
 
 
 def test_a_provider_failure_keeps_the_application_and_says_try_again(
@@ -393,3 +447,17 @@ def test_a_time_to_try_again_on_a_later_day_names_the_day(app, frozen):
         )
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
         assert codes.retry_time(frozen.at + datetime.timedelta(hours=2)) == "2026年3月3日 01:00:00"
+
+
+def test_each_code_page_takes_at_most_eight_queries(client, app, db_conn, monkeypatch):
+    log_in(client)
+    _reference, bind_path = _awaiting(client)
+    other = app.test_client()
+    other.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    log_in(other, "liu.yang")
+    post_form(other, "/binding/unbind", {"reason": "other"})
+    for who, path in ((client, bind_path), (other, "/binding/unbind/verify")):
+        counter = QueryCounter(monkeypatch)
+        page = who.get(path).get_data(as_text=True)
+        assert 'name="code"' in page and "Send a new code" in page
+        assert counter.count <= 8, (path, counter.count)

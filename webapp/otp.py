@@ -56,17 +56,25 @@ class CheckResult:
 
     lock_follows: using up the attempts left locks verification, rather than only ending this
     code (the subject's wrong entries in all run out first).
+    codes_used_up: for a code that can no longer be used, whether it was the last the customer
+    may ask for (asking for another locks verification).
     """
 
     outcome: str
     attempts_left: int = 0
     locked_until: datetime.datetime | None = None
     lock_follows: bool = False
+    codes_used_up: bool = False
 
 
 @dataclass(frozen=True)
 class VerificationState:
-    """What the "Verify it's you" page shows about a subject's codes for one purpose."""
+    """What the "Verify it's you" page shows about a subject's codes for one purpose.
+
+    held: when a new code could otherwise be asked for and the mobile number has had its
+    codes for the day, the Refused that asking would meet (the page says so up front); else
+    None. The other sending limits are met, and said, when the customer asks.
+    """
 
     challenge: Challenge | None
     masked_mobile: str
@@ -76,6 +84,7 @@ class VerificationState:
     codes_left: int
     locked_until: datetime.datetime | None
     lock_follows: bool = False  # as in CheckResult
+    held: Refused | None = None
 
 
 def issue(
@@ -191,6 +200,11 @@ def _refusal(record, customer, purpose, mobile, ip, now):
     last = Challenge.latest(record.subject, purpose)
     if last is not None and now < last.created_at + RESEND_AFTER:
         return Refused("cooldown", last.created_at + RESEND_AFTER)
+    return _over_ceiling(mobile, ip, now, WINDOWS)
+
+
+def _over_ceiling(mobile, ip, now, reasons):
+    """The Refused for the first of these sending ceilings that is reached, or None."""
     # Queries are lazy: each is counted only if the one before it passed.
     ceilings = (
         ("mobile_limit", SmsMessage.codes_to(mobile, now - MOBILE_WINDOW), SMS_PER_MOBILE),
@@ -202,7 +216,7 @@ def _refusal(record, customer, purpose, mobile, ip, now):
         ),
     )
     for reason, sent, limit in ceilings:
-        if sent.count() >= limit:
+        if reason in reasons and sent.count() >= limit:
             return Refused(reason, (SmsMessage.oldest_time(sent) or now) + WINDOWS[reason])
     return None
 
@@ -251,9 +265,9 @@ def _decide(customer, purpose, record, challenge_id, code, now):
     if locked_until is not None:
         return CheckResult("locked", locked_until=locked_until)
     if challenge.status != Challenge.ACTIVE:
-        return CheckResult(_spent(challenge))
+        return _unusable(_spent(challenge), record)
     if now >= challenge.expires_at:
-        return CheckResult("expired")
+        return _unusable("expired", record)
     if hmac.compare_digest(challenge.code_hash, _digest(challenge.public_id, code)):
         if challenge.move(Challenge.ACTIVE, Challenge.USED, used_at=now):
             return CheckResult("ok", WRONG_PER_CODE - challenge.attempts)
@@ -266,9 +280,15 @@ def _decide(customer, purpose, record, challenge_id, code, now):
         return CheckResult("locked", locked_until=_lock(record, "wrong_entries", customer, now))
     if attempts >= WRONG_PER_CODE:
         challenge.move(Challenge.ACTIVE, Challenge.DEAD)
-        return CheckResult("dead")
+        return _unusable("dead", record)
     left, lock_follows = _attempts_left(attempts, wrong_in_all)
     return CheckResult("wrong", left, lock_follows=lock_follows)
+
+
+def _unusable(outcome, record):
+    """The CheckResult for a code that can no longer be used: expired, dead or used."""
+    used_up = Challenge.issued_since(record.subject, record.counted_since) >= CODES_PER_SUBJECT
+    return CheckResult(outcome, codes_used_up=used_up)
 
 
 def _attempts_left(attempts, wrong_in_all):
@@ -299,31 +319,41 @@ def _lock(record, reason, customer, now):
     return until
 
 
-def state(*, subject, purpose, customer):
-    """Where a subject's verification for this purpose stands, for the page to show."""
+def state(*, subject, purpose, customer, mobile=None):
+    """Where a subject's verification for this purpose stands, for the page to show; given the
+    mobile number codes go to, also whether its daily limit holds new codes."""
     now = clock.now()
-    record = VerificationSubject.get_or_none(VerificationSubject.subject == subject)
     customer_id = customer if isinstance(customer, int) else customer.id
-    locked_until = _locked_until(record, customer_id, now)
-    issued = Challenge.issued_since(subject, record.counted_since if record else None)
-    current = Challenge.latest(subject, purpose, statuses=(Challenge.ACTIVE,))
+    record, locked_until = VerificationSubject.with_customer_lock(subject, customer_id, now)
+    # The codes counted towards the limit, and any sent too recently to send another.
+    counted_since = record.counted_since if record else None
+    since = min(counted_since, now - RESEND_AFTER) if counted_since else None
+    codes = Challenge.issued_list(subject, since)
+    issued = sum(1 for c in codes if counted_since is None or c.created_at >= counted_since)
+    mine = [c for c in codes if c.purpose == purpose]
+    last = mine[0] if mine else None
+    current = next((c for c in mine if c.status == Challenge.ACTIVE), None)
     if current is not None and (locked_until or now >= current.expires_at):
         current = None
-    last = Challenge.latest(subject, purpose)
     resend_at = last.created_at + RESEND_AFTER if last else None
     attempts_left, lock_follows = 0, False
     if current is not None:
         wrong_in_all = record.wrong_entries if record else 0
         attempts_left, lock_follows = _attempts_left(current.attempts, wrong_in_all)
+    codes_left = max(0, CODES_PER_SUBJECT - issued)
+    held = None
+    if mobile is not None and not locked_until and (codes_left or current is None):
+        held = _over_ceiling(mobile, "", now, ("mobile_limit",))
     return VerificationState(
         challenge=current,
         masked_mobile=current.masked_mobile if current else "",
         expires_at=current.expires_at if current else None,
         attempts_left=attempts_left,
         resend_at=resend_at if resend_at and now < resend_at else None,
-        codes_left=max(0, CODES_PER_SUBJECT - issued),
+        codes_left=codes_left,
         locked_until=locked_until,
         lock_follows=lock_follows,
+        held=held,
     )
 
 

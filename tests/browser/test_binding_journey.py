@@ -6,8 +6,14 @@ import re
 
 import pytest
 
-from tests.browser.conftest import code_from_outbox, log_in, screenshot, wait_for_htmx
-from webapp import demo, sign_in
+from tests.browser.conftest import (
+    check_phone_layout,
+    code_from_outbox,
+    log_in,
+    screenshot,
+    wait_for_htmx,
+)
+from webapp import demo, otp, sign_in
 from webapp.identifiers import make_resident_id
 from webapp.models import Account, Binding, Customer
 from webapp.registry.local import put_card
@@ -165,6 +171,34 @@ def test_in_chinese_with_javascript_off(open_page):
     page.wait_for_url(re.compile(r"/done$"))
     assert page.get_by_role("heading", name=ZH["bound"]).is_visible()
     screenshot(page, "journey-zh-nojs-6-done")
+
+
+def test_a_mobile_numbers_daily_limit_is_said_before_any_press(open_page, live_server):
+    person = new_customer()
+    page = open_page(locale="zh-CN")
+    walk_to_code_page(page, person, "daily-limit-zh", ZH)
+    # Nine more codes go to the same number today, for other requests.
+    with live_server.app.app_context():
+        mobile = Account.of(person["customer"]).first().reserved_mobile
+        for number in range(9):
+            otp.issue(
+                customer=person["customer"],
+                purpose="pay",
+                subject=f"payment:daily-limit-{person['username']}-{number}",
+                mobile=mobile,
+                ip="198.51.100.7",
+                card_tail=person["card"],
+                account_tail="0000",
+                locale="zh_Hans_CN",
+                host="localhost",
+            )
+    page.reload()
+    assert page.get_by_text("今日向该手机号发送的验证码过多").is_visible()
+    assert page.locator("[data-resend]").count() == 0
+    assert page.locator("input[name=code]").is_visible()  # the code sent still works
+    check_phone_layout(page, "a, button, input, select, summary")
+    screenshot(page, "daily-limit-zh-5-verify")
+    assert page.problems == [], "\n".join(page.problems)
 
 
 def test_a_lost_card_is_refused_with_what_to_do(open_page):

@@ -70,7 +70,8 @@ class Application(BaseModel):
 
     @classmethod
     def owned(cls, customer, reference):
-        """The customer's application with this reference, or None (never another's)."""
+        """The customer's application with this reference and its account, or None (never
+        another's)."""
         return _owned_application.first(reference, cls.customer.db_value(customer))
 
     @classmethod
@@ -144,7 +145,8 @@ _open_application = Prepared(
 )
 _owned_application = Prepared(
     lambda reference, customer: (
-        Application.select()
+        Application.select(Application, Account)
+        .join(Account, JOIN.LEFT_OUTER, on=(Application.account == Account.id))
         .where(Application.reference == reference, Application.customer == customer)
         .limit(1)
     )

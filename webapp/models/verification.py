@@ -60,6 +60,15 @@ class Challenge(BaseModel):
         return query.count()
 
     @classmethod
+    def issued_list(cls, subject, since):
+        """The codes this subject (any purpose) was sent since a time (None: ever), newest
+        first."""
+        query = cls.select().where(cls.subject == subject, cls.status.in_(cls.ISSUED))
+        if since is not None:
+            query = query.where(cls.created_at >= since)
+        return list(query.order_by(cls.created_at.desc(), cls.id.desc()))
+
+    @classmethod
     def kill_active(cls, subject, purpose=None, keep=None):
         """End the subject's active codes (of one purpose, if given), all but one to keep."""
         query = cls.update(status=cls.DEAD if purpose is None else cls.SUPERSEDED).where(
@@ -129,6 +138,22 @@ class VerificationSubject(BaseModel):
             .where(cls.subject.in_(subjects), cls.locked_until > now)
             .scalar()
         )
+
+    @classmethod
+    def with_customer_lock(cls, subject, customer_id, now):
+        """The subject's row (None before its first code) and when the lock in force on it ends,
+        or else the last lock in force on any subject of the customer's (see
+        customer_locked_until); None when nothing is locked. One statement, for pages."""
+        subjects = Challenge.select(Challenge.subject).where(Challenge.customer == customer_id)
+        rows = list(
+            cls.select().where(
+                (cls.subject == subject) | (cls.subject.in_(subjects) & (cls.locked_until > now))
+            )
+        )
+        record = next((row for row in rows if row.subject == subject), None)
+        if record is not None and record.is_locked(now):
+            return record, record.locked_until
+        return record, max((row.locked_until for row in rows if row.is_locked(now)), default=None)
 
     @classmethod
     def row(cls, subject, now):

@@ -59,6 +59,9 @@ def outcome_message(result):
             "That code is not right. You have %(num)d attempts left with this code.",
             result.attempts_left,
         )
+    if result.codes_used_up:
+        # No "ask for a new code": that would lock verification, as the page says below.
+        return _unusable_last_message(result.outcome)
     if result.outcome == "expired":
         return _("That code has expired: codes are valid for 5 minutes. Ask for a new code.")
     if result.outcome == "dead":
@@ -71,6 +74,18 @@ def outcome_message(result):
     if result.outcome == "used":
         return _("That code was already used. Ask for a new code if you still need one.")
     return _("That code does not belong to this request. Enter the latest code we sent.")
+
+
+def _unusable_last_message(outcome):
+    """The message for a code that can no longer be used, when the customer has had every code
+    they may ask for."""
+    if outcome == "expired":
+        return _("That code has expired: codes are valid for 5 minutes.")
+    if outcome == "used":
+        return _("That code was already used.")
+    return _(
+        "That code can no longer be used: it was entered wrongly 5 times or a newer code was sent."
+    )
 
 
 def validity_line(state):
@@ -181,9 +196,10 @@ def send_failed_message():
     return _("We could not send the code. Check your signal and try again in a moment.")
 
 
-def page_state(subject, purpose):
-    """What a code page shows: the otp state plus the seconds left before a resend."""
-    state = otp.state(subject=subject, purpose=purpose, customer=current_user.id)
+def page_state(subject, purpose, mobile):
+    """What a code page shows: the otp state plus the seconds left before a resend. mobile: the
+    number codes go to, whose daily limit may hold new codes."""
+    state = otp.state(subject=subject, purpose=purpose, customer=current_user.id, mobile=mobile)
     wait = 0
     if state.resend_at:
         wait = max(0, math.ceil((state.resend_at - clock.now()).total_seconds()))

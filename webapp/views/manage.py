@@ -75,7 +75,9 @@ def unbind_verify():
         message = outcome_message(result)
         form.code.errors = [message]
         form.code.data = ""
-    state, wait = page_state(completion.unbind_subject(active), "unbind")
+    state, wait = page_state(
+        completion.unbind_subject(active), "unbind", active.account.reserved_mobile
+    )
     if state.challenge is not None:
         form.challenge_id.data = state.challenge.public_id
     return render_page(

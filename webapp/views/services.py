@@ -254,7 +254,9 @@ def authorise(code):
             return _replayed(number) if outcome.replayed else _to_receipt(number)
         form.code.errors = [outcome_message(outcome.check)]
         form.code.data = ""
-    state, wait = page_state(payments.subject_of(key), payments.PURPOSE)
+    state, wait = page_state(
+        payments.subject_of(key), payments.PURPOSE, quote.account.reserved_mobile
+    )
     if state.challenge is not None:
         form.challenge_id.data = state.challenge.public_id
     return _page(

@@ -61,7 +61,11 @@ def code(reference):
 
 
 def _render_code_page(application, form, message=None):
-    state, wait = page_state(completion.subject_of(application), application.purpose)
+    state, wait = page_state(
+        completion.subject_of(application),
+        application.purpose,
+        application.account.reserved_mobile,
+    )
     if state.challenge is not None:
         form.challenge_id.data = state.challenge.public_id
     return render_page(
