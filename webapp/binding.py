@@ -56,7 +56,7 @@ def save_card_details(application, *, full_name, id_number, card_number, region)
     audit.record(
         "application.card_details_saved",
         actor=application.customer,
-        customer=application.customer,
+        customer=application.customer_id,
         subject=application.reference,
         card=pii.mask_tail(card_number),
         id_number=pii.mask_id_number(id_number),
@@ -69,7 +69,7 @@ def choose_account(application, account):
     audit.record(
         "application.account_chosen",
         actor=application.customer,
-        customer=application.customer,
+        customer=application.customer_id,
         subject=application.reference,
         account=account.masked_number,
     )
@@ -86,7 +86,7 @@ def submit(application, *, language, ip, user_agent):
         audit.record(
             "application.preflight_failed",
             actor=application.customer,
-            customer=application.customer,
+            customer=application.customer_id,
             subject=application.reference,
             outcome="refused",
             check=failure,
@@ -110,7 +110,7 @@ def submit(application, *, language, ip, user_agent):
     audit.record(
         "application.submitted",
         actor=application.customer,
-        customer=application.customer,
+        customer=application.customer_id,
         subject=application.reference,
         agreement_version=agreement.VERSION,
     )
@@ -123,7 +123,7 @@ def back_to_draft(application):
     audit.record(
         "application.reopened",
         actor=application.customer,
-        customer=application.customer,
+        customer=application.customer_id,
         subject=application.reference,
     )
 
@@ -135,7 +135,7 @@ def cancel(application, *, actor, reason="customer"):
     audit.record(
         "application.cancelled",
         actor=actor,
-        customer=application.customer,
+        customer=application.customer_id,
         subject=application.reference,
         reason=reason,
     )
@@ -157,7 +157,7 @@ def expire_stale():
             continue
         audit.record(
             "application.expired",
-            customer=application.customer,
+            customer=application.customer_id,
             subject=application.reference,
         )
         expired += 1

@@ -4,6 +4,8 @@ Each check returns the name of its failure or None; the first failure stops the 
 are stable: pages, audit events and agents read them.
 """
 
+from functools import cached_property
+
 from webapp import identifiers, registry
 from webapp.i18n import lazy_gettext as _l
 from webapp.models.binding import Binding
@@ -25,6 +27,7 @@ CHECKS_IN_ORDER = (
 
 def run_checks(application):
     """The first failing check for this application, or None when it may go on."""
+    facts = _Facts(application)
     for check in (
         _card_matches,
         _own_id,
@@ -34,14 +37,31 @@ def run_checks(application):
         _account,
         _new_account,
     ):
-        failure = check(application)
+        failure = check(application, facts)
         if failure:
             return failure
     return None
 
 
-def _card_matches(application):
-    card = registry.find_card(application.card_number)
+class _Facts:
+    """What the checks read, each read once, when a check first needs it."""
+
+    def __init__(self, application):
+        self.application = application
+
+    @cached_property
+    def card(self):
+        """The card in the registry, or None."""
+        return registry.find_card(self.application.card_number)
+
+    @cached_property
+    def customers_binding(self):
+        """The customer's active binding, or None."""
+        return Binding.active_for(self.application.customer_id)
+
+
+def _card_matches(application, facts):
+    card = facts.card
     if (
         card is None
         or card.id_number != application.id_number
@@ -52,14 +72,14 @@ def _card_matches(application):
     return None
 
 
-def _own_id(application):
+def _own_id(application, _facts):
     if application.customer.id_number != application.id_number:
         return "not_own_id"
     return None
 
 
-def _card_active(application):
-    status = registry.find_card(application.card_number).status
+def _card_active(_application, facts):
+    status = facts.card.status
     if status == registry.CARD_ACTIVE:
         return None
     return {
@@ -70,7 +90,7 @@ def _card_active(application):
     }.get(status, "card_frozen")
 
 
-def _card_free(application):
+def _card_free(application, _facts):
     binding = Binding.active_for_card(application.card_number)
     if binding is None:
         return None
@@ -81,14 +101,13 @@ def _card_free(application):
     return "bound_elsewhere"
 
 
-def _customer_free(application):
-    binding = Binding.active_for(application.customer)
-    if binding is None or application.purpose == application.CHANGE_ACCOUNT:
+def _customer_free(application, facts):
+    if facts.customers_binding is None or application.purpose == application.CHANGE_ACCOUNT:
         return None
     return "customer_has_binding"
 
 
-def _account(application):
+def _account(application, _facts):
     account = application.account
     if account is None or account.customer_id != application.customer_id:
         return "account_ineligible"
@@ -97,10 +116,10 @@ def _account(application):
     return None
 
 
-def _new_account(application):
+def _new_account(application, facts):
     if application.purpose != application.CHANGE_ACCOUNT:
         return None
-    active = Binding.active_for(application.customer)
+    active = facts.customers_binding
     if active is not None and active.account_id == application.account_id:
         return "same_account"
     return None

@@ -71,8 +71,11 @@ class Application(BaseModel):
     @classmethod
     def owned(cls, customer, reference):
         """The customer's application with this reference and its account, or None (never
-        another's)."""
-        return _owned_application.first(reference, cls.customer.db_value(customer))
+        another's). Given the Customer rather than an id, the application carries it."""
+        found = _owned_application.first(reference, cls.customer.db_value(customer))
+        if found is not None and isinstance(customer, Customer):
+            found.customer = customer
+        return found
 
     @classmethod
     def history(cls, customer):
@@ -109,8 +112,12 @@ class Binding(BaseModel):
 
     @classmethod
     def active_for(cls, customer):
-        """The customer's active binding with its account (pages show it: one query), or None."""
-        return _active_binding.first(cls.customer.db_value(customer))
+        """The customer's active binding with its account (pages show it: one query), or None.
+        Given the Customer rather than an id, the binding carries it."""
+        found = _active_binding.first(cls.customer.db_value(customer))
+        if found is not None and isinstance(customer, Customer):
+            found.customer = customer
+        return found
 
     @classmethod
     def shown_for(cls, customer):

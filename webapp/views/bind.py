@@ -33,7 +33,7 @@ def _customers_only():
 
 def _owned(reference, statuses=(DRAFT,)):
     """The customer's own application in one of these states; 404 for anyone else's."""
-    application = Application.owned(current_user.id, reference)
+    application = Application.owned(current_user._get_current_object(), reference)
     if application is None:
         abort(404)
     if application.status not in statuses:

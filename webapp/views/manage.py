@@ -20,7 +20,7 @@ def _customers_only():
 
 
 def _active_binding():
-    active = Binding.active_for(current_user.id)
+    active = Binding.active_for(current_user._get_current_object())
     if active is None:
         flash(_("You have no bound card."), "info")
     return active
@@ -120,7 +120,7 @@ def change_account():
 @bp.get("/agreement/<reference>")
 def agreement_copy(reference):
     """The agreement the customer signed, with its signature record."""
-    application = Application.owned(current_user.id, reference)
+    application = Application.owned(current_user._get_current_object(), reference)
     record = SignatureRecord.of(application) if application else None
     if record is None:
         abort(404)

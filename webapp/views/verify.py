@@ -22,7 +22,7 @@ def _customers_only():
 
 
 def _owned(reference, status):
-    application = Application.owned(current_user.id, reference)
+    application = Application.owned(current_user._get_current_object(), reference)
     if application is None:
         abort(404)
     return application, application.status == status
