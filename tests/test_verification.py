@@ -123,7 +123,10 @@ def test_resend_waits_sixty_seconds_and_kills_the_old_code(customer, app, frozen
     assert "We sent a new code. The previous code no longer works." in page
     assert len(challenge_on(customer, path)) and challenge_on(customer, path) != old_challenge
     page = enter_code(customer, path, old_code, old_challenge).get_data(as_text=True)
-    assert "can no longer be used" in page
+    assert (
+        "can no longer be used: it was entered wrongly 5 times or a newer code was sent. Ask"
+        in page
+    )
 
 
 def test_an_expired_code_is_refused(customer, app, frozen):
@@ -131,7 +134,8 @@ def test_an_expired_code_is_refused(customer, app, frozen):
     challenge, code = challenge_on(customer, path), latest_code(app)
     frozen.advance(minutes=5)
     page = enter_code(customer, path, code, challenge).get_data(as_text=True)
-    assert "That code has expired" in page
+    # With codes left to ask for, the message says to ask for one.
+    assert "That code has expired: codes are valid for 5 minutes. Ask for a new code." in page
 
 
 def test_ten_wrong_entries_lock_verification(customer, app, frozen, db_conn):
@@ -224,11 +228,14 @@ def test_a_mobile_number_that_had_its_codes_for_the_day_says_so_before_any_press
     _send_codes_to(app, mobile, 9)  # 10 in all today, the number's daily limit
     frozen.advance(seconds=61)
     page = customer.get(path).get_data(as_text=True)
-    held = "Too many codes have been sent to this mobile number today. Try again after"
+    held = (
+        "This mobile number has had all the codes it can get today. You can ask for another code "
+        "after"
+    )
     assert held in page and "Send a new code" not in page
     assert 'name="code"' in page  # the code already sent still works
     chinese = customer.get(path, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert "今日向该手机号发送的验证码过多" in chinese
+    assert "该手机号今日可接收的验证码已达上限" in chinese
     # Once that code has expired, the page does not ask for a new one either.
     frozen.advance(minutes=5)
     page = customer.get(path).get_data(as_text=True)
@@ -443,10 +450,13 @@ def test_a_time_to_try_again_on_a_later_day_names_the_day(app, frozen):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert codes.retry_time(frozen.at + datetime.timedelta(minutes=30)) == "11:30\u202fPM"
         assert codes.retry_time(frozen.at + datetime.timedelta(minutes=90)) == (
-            "Mar 3, 2026, 12:30:00\u202fAM"
+            "Mar 3, 2026, 12:30\u202fAM"
         )
+        # A moment within a minute is given as the minute after it: trying then works.
+        later = frozen.at + datetime.timedelta(minutes=30, seconds=1)
+        assert codes.retry_time(later) == "11:31\u202fPM"
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
-        assert codes.retry_time(frozen.at + datetime.timedelta(hours=2)) == "2026年3月3日 01:00:00"
+        assert codes.retry_time(frozen.at + datetime.timedelta(hours=2)) == "2026年3月3日 01:00"
 
 
 def test_each_code_page_takes_at_most_eight_queries(client, app, db_conn, monkeypatch):

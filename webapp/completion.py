@@ -96,7 +96,7 @@ def verify_application(application, *, challenge_id, code, ip, user_agent):
         audit.record(
             "binding.account_changed" if replaced else "binding.created",
             actor=application.customer,
-            customer=application.customer,
+            customer=application.customer_id,
             subject=application.reference,
             card=created.masked_card,
             account=application.account.masked_number,

@@ -216,8 +216,11 @@ def _over_ceiling(mobile, ip, now, reasons):
         ),
     )
     for reason, sent, limit in ceilings:
-        if reason in reasons and sent.count() >= limit:
-            return Refused(reason, (SmsMessage.oldest_time(sent) or now) + WINDOWS[reason])
+        if reason not in reasons:
+            continue
+        count, oldest = SmsMessage.count_and_oldest(sent)
+        if count >= limit:
+            return Refused(reason, (oldest or now) + WINDOWS[reason])
     return None
 
 
@@ -271,10 +274,10 @@ def _decide(customer, purpose, record, challenge_id, code, now):
     if hmac.compare_digest(challenge.code_hash, _digest(challenge.public_id, code)):
         if challenge.move(Challenge.ACTIVE, Challenge.USED, used_at=now):
             return CheckResult("ok", WRONG_PER_CODE - challenge.attempts)
-        return CheckResult(_spent(Challenge.get_by_id(challenge.id)))
+        return _unusable(_spent(Challenge.get_by_id(challenge.id)), record)
     attempts = challenge.count_wrong_entry()
     if attempts is None:
-        return CheckResult(_spent(Challenge.get_by_id(challenge.id)))
+        return _unusable(_spent(Challenge.get_by_id(challenge.id)), record)
     wrong_in_all = record.count_wrong_entry()
     if wrong_in_all >= WRONG_PER_SUBJECT:
         return CheckResult("locked", locked_until=_lock(record, "wrong_entries", customer, now))
@@ -299,10 +302,11 @@ def _attempts_left(attempts, wrong_in_all):
 
 
 def _locked_until(record, customer_id, now):
-    """When the lock in force on this subject, or on any other of the customer's, ends; or None."""
-    if record is not None and record.is_locked(now):
+    """When the lock in force on this subject (its row), or on any other of the customer's,
+    ends; or None."""
+    if record.is_locked(now):
         return record.locked_until
-    return VerificationSubject.customer_locked_until(customer_id, now)
+    return VerificationSubject.with_customer_lock(record.subject, customer_id, now)[1]
 
 
 def _spent(challenge):
@@ -328,7 +332,7 @@ def state(*, subject, purpose, customer, mobile=None):
     # The codes counted towards the limit, and any sent too recently to send another.
     counted_since = record.counted_since if record else None
     since = min(counted_since, now - RESEND_AFTER) if counted_since else None
-    codes = Challenge.issued_list(subject, since)
+    codes = Challenge.issued_list(subject, since, purpose)
     issued = sum(1 for c in codes if counted_since is None or c.created_at >= counted_since)
     mine = [c for c in codes if c.purpose == purpose]
     last = mine[0] if mine else None
@@ -342,7 +346,7 @@ def state(*, subject, purpose, customer, mobile=None):
         attempts_left, lock_follows = _attempts_left(current.attempts, wrong_in_all)
     codes_left = max(0, CODES_PER_SUBJECT - issued)
     held = None
-    if mobile is not None and not locked_until and (codes_left or current is None):
+    if mobile is not None and not locked_until and codes_left:
         held = _over_ceiling(mobile, "", now, ("mobile_limit",))
     return VerificationState(
         challenge=current,

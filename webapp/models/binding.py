@@ -69,10 +69,12 @@ class Application(BaseModel):
         return _open_application.first(cls.customer.db_value(customer))
 
     @classmethod
-    def owned(cls, customer, reference):
-        """The customer's application with this reference and its account, or None (never
-        another's). Given the Customer rather than an id, the application carries it."""
-        found = _owned_application.first(reference, cls.customer.db_value(customer))
+    def owned(cls, customer, reference, with_account=False):
+        """The customer's application with this reference, or None (never another's); with its
+        account read in the same statement if asked (decrypting its fields costs pages that do
+        not show it). Given the Customer rather than an id, the application carries it."""
+        query = _owned_with_account if with_account else _owned_application
+        found = query.first(reference, cls.customer.db_value(customer))
         if found is not None and isinstance(customer, Customer):
             found.customer = customer
         return found
@@ -151,6 +153,13 @@ _open_application = Prepared(
     )
 )
 _owned_application = Prepared(
+    lambda reference, customer: (
+        Application.select()
+        .where(Application.reference == reference, Application.customer == customer)
+        .limit(1)
+    )
+)
+_owned_with_account = Prepared(
     lambda reference, customer: (
         Application.select(Application, Account)
         .join(Account, JOIN.LEFT_OUTER, on=(Application.account == Account.id))

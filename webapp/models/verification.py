@@ -60,12 +60,14 @@ class Challenge(BaseModel):
         return query.count()
 
     @classmethod
-    def issued_list(cls, subject, since):
-        """The codes this subject (any purpose) was sent since a time (None: ever), newest
-        first."""
+    def issued_list(cls, subject, since, purpose):
+        """The codes this subject (any purpose) was sent since a time (None: ever), and any
+        older one of this purpose that is still active; newest first."""
         query = cls.select().where(cls.subject == subject, cls.status.in_(cls.ISSUED))
         if since is not None:
-            query = query.where(cls.created_at >= since)
+            query = query.where(
+                (cls.created_at >= since) | ((cls.purpose == purpose) & (cls.status == cls.ACTIVE))
+            )
         return list(query.order_by(cls.created_at.desc(), cls.id.desc()))
 
     @classmethod
@@ -126,24 +128,14 @@ class VerificationSubject(BaseModel):
         return self.locked_until is not None and now < self.locked_until
 
     @classmethod
-    def customer_locked_until(cls, customer_id, now):
-        """When the last lock in force on any subject of this customer's codes ends, or None.
+    def with_customer_lock(cls, subject, customer_id, now):
+        """The subject's row (None before its first code), and when the lock in force on it
+        ends, or else the last lock in force on any subject of the customer's codes; None when
+        nothing is locked. One statement.
 
         A lock holds for the customer, not only for what it was earned on: a new application
         (or a payment) would otherwise be a way round it.
         """
-        subjects = Challenge.select(Challenge.subject).where(Challenge.customer == customer_id)
-        return (
-            cls.select(fn.MAX(cls.locked_until))
-            .where(cls.subject.in_(subjects), cls.locked_until > now)
-            .scalar()
-        )
-
-    @classmethod
-    def with_customer_lock(cls, subject, customer_id, now):
-        """The subject's row (None before its first code) and when the lock in force on it ends,
-        or else the last lock in force on any subject of the customer's (see
-        customer_locked_until); None when nothing is locked. One statement, for pages."""
         subjects = Challenge.select(Challenge.subject).where(Challenge.customer == customer_id)
         rows = list(
             cls.select().where(
@@ -258,7 +250,8 @@ class SmsMessage(BaseModel):
         return cls.handed_over().where(cls.created_at > since)
 
     @classmethod
-    def oldest_time(cls, query):
-        """When the oldest message of a query was created, or None for none."""
-        oldest = query.order_by(cls.created_at, cls.id).first()
-        return oldest.created_at if oldest else None
+    def count_and_oldest(cls, query):
+        """How many messages a query finds, and when the oldest was created (None for none):
+        one statement."""
+        count, oldest = query.select(fn.COUNT(cls.id), fn.MIN(cls.created_at)).scalar(as_tuple=True)
+        return count, oldest

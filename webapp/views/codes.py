@@ -1,5 +1,6 @@
 """Code pages: sending a code for the request, and what each outcome and refusal says."""
 
+import datetime
 import math
 from urllib.parse import urlsplit
 
@@ -131,6 +132,15 @@ def codes_left_line(state):
     return None
 
 
+def held_line(state):
+    """In place of "Send a new code" while the mobile number's daily limit holds new codes."""
+    return _(
+        "This mobile number has had all the codes it can get today. You can ask for another "
+        "code after %(time)s.",
+        time=retry_time(state.held.retry_at),
+    )
+
+
 def locked_message(until):
     """Verification is locked until a time, after too many attempts."""
     return _(
@@ -142,11 +152,14 @@ def locked_message(until):
 
 
 def retry_time(moment):
-    """When something may be tried again: the time of day when that is still today (China
-    time), else the date with it (a day's limit ends tomorrow)."""
+    """When something may be tried again, to the minute and rounded up (trying at the minute
+    shown works): the time of day when that is still today (China time), else the date with it
+    (a day's limit ends tomorrow)."""
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
     if clock.local(moment).date() == clock.local(clock.now()).date():
         return i18n.format_clock(moment)
-    return i18n.format_when(moment)
+    return i18n.format_day_and_clock(moment)
 
 
 def lock_minutes():

@@ -22,7 +22,9 @@ def _customers_only():
 
 
 def _owned(reference, status):
-    application = Application.owned(current_user._get_current_object(), reference)
+    application = Application.owned(
+        current_user._get_current_object(), reference, with_account=True
+    )
     if application is None:
         abort(404)
     return application, application.status == status
