@@ -351,6 +351,15 @@ def test_a_code_still_active_from_before_the_counts_restarted_is_still_offered(z
     assert enter(zhang, challenge, code).outcome == "ok"
 
 
+def test_of_a_wait_and_a_limit_the_later_is_given(zhang, context):
+    send(zhang)
+    for number in range(9):
+        send(zhang, subject=f"application:SSB-OTHER{number}", ip=f"198.51.100.{number}")
+    context.advance(seconds=10)
+    refusal = refused("mobile_limit", customer=zhang)
+    assert refusal.retry_at == context.at + datetime.timedelta(hours=24, seconds=-10)
+
+
 def test_the_daily_limit_is_not_said_where_asking_would_meet_something_else(zhang, context):
     mobile = Account.of(zhang).first().reserved_mobile
     for number in range(5):

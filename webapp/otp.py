@@ -56,15 +56,12 @@ class CheckResult:
 
     lock_follows: using up the attempts left locks verification, rather than only ending this
     code (the subject's wrong entries in all run out first).
-    codes_used_up: for a code that can no longer be used, whether it was the last the customer
-    may ask for (asking for another locks verification).
     """
 
     outcome: str
     attempts_left: int = 0
     locked_until: datetime.datetime | None = None
     lock_follows: bool = False
-    codes_used_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,10 +194,13 @@ def _refusal(record, customer, purpose, mobile, ip, now):
         if live is not None and now < live.expires_at:
             return Refused("last_code", live.expires_at)
         return Refused("codes_used_up", now + LOCK_FOR)
+    ceiling = _over_ceiling(mobile, ip, now, WINDOWS)
     last = Challenge.latest(record.subject, purpose)
     if last is not None and now < last.created_at + RESEND_AFTER:
-        return Refused("cooldown", last.created_at + RESEND_AFTER)
-    return _over_ceiling(mobile, ip, now, WINDOWS)
+        # Of a wait and a limit, the customer is told the one that ends later.
+        cooldown = Refused("cooldown", last.created_at + RESEND_AFTER)
+        return max(ceiling or cooldown, cooldown, key=lambda refusal: refusal.retry_at)
+    return ceiling
 
 
 def _over_ceiling(mobile, ip, now, reasons):
@@ -268,30 +268,24 @@ def _decide(customer, purpose, record, challenge_id, code, now):
     if locked_until is not None:
         return CheckResult("locked", locked_until=locked_until)
     if challenge.status != Challenge.ACTIVE:
-        return _unusable(_spent(challenge), record)
+        return CheckResult(_spent(challenge))
     if now >= challenge.expires_at:
-        return _unusable("expired", record)
+        return CheckResult("expired")
     if hmac.compare_digest(challenge.code_hash, _digest(challenge.public_id, code)):
         if challenge.move(Challenge.ACTIVE, Challenge.USED, used_at=now):
             return CheckResult("ok", WRONG_PER_CODE - challenge.attempts)
-        return _unusable(_spent(Challenge.get_by_id(challenge.id)), record)
+        return CheckResult(_spent(Challenge.get_by_id(challenge.id)))
     attempts = challenge.count_wrong_entry()
     if attempts is None:
-        return _unusable(_spent(Challenge.get_by_id(challenge.id)), record)
+        return CheckResult(_spent(Challenge.get_by_id(challenge.id)))
     wrong_in_all = record.count_wrong_entry()
     if wrong_in_all >= WRONG_PER_SUBJECT:
         return CheckResult("locked", locked_until=_lock(record, "wrong_entries", customer, now))
     if attempts >= WRONG_PER_CODE:
         challenge.move(Challenge.ACTIVE, Challenge.DEAD)
-        return _unusable("dead", record)
+        return CheckResult("dead")
     left, lock_follows = _attempts_left(attempts, wrong_in_all)
     return CheckResult("wrong", left, lock_follows=lock_follows)
-
-
-def _unusable(outcome, record):
-    """The CheckResult for a code that can no longer be used: expired, dead or used."""
-    used_up = Challenge.issued_since(record.subject, record.counted_since) >= CODES_PER_SUBJECT
-    return CheckResult(outcome, codes_used_up=used_up)
 
 
 def _attempts_left(attempts, wrong_in_all):

@@ -35,7 +35,10 @@ def send_or_explain(send, *args, **kwargs):
             **kwargs,
         )
     except otp.Refused as refused:
-        flash(refusal_message(refused), "error")
+        # Every page this leads to is a code page, which says the mobile number's daily limit
+        # in place of its resend button: a flash would say it a second time.
+        if refused.reason != "mobile_limit":
+            flash(refusal_message(refused), "error")
         return False
     except sms.SendFailed:
         flash(send_failed_message(), "error")
@@ -43,8 +46,8 @@ def send_or_explain(send, *args, **kwargs):
     return True
 
 
-def outcome_message(result):
-    """The message for a code that did not verify."""
+def outcome_message(result, state):
+    """The message for a code that did not verify, beside the page's state after it."""
     if result.outcome == "wrong" and result.lock_follows:
         return ngettext(
             "That code is not right. You have %(num)d attempt left before verification locks for "
@@ -60,8 +63,8 @@ def outcome_message(result):
             "That code is not right. You have %(num)d attempts left with this code.",
             result.attempts_left,
         )
-    if result.codes_used_up:
-        # No "ask for a new code": that would lock verification, as the page says below.
+    if result.outcome in ("expired", "dead", "used") and not may_ask(state):
+        # No "ask for a new code": the page says below why not, or what asking would do.
         return _unusable_last_message(result.outcome)
     if result.outcome == "expired":
         return _("That code has expired: codes are valid for 5 minutes. Ask for a new code.")
@@ -77,9 +80,16 @@ def outcome_message(result):
     return _("That code does not belong to this request. Enter the latest code we sent.")
 
 
+def may_ask(state):
+    """Whether the page may tell the customer to ask for a new code: not while verification is
+    locked or the number's daily limit holds, nor once every code has been had (asking for
+    another then locks verification)."""
+    return bool(state.codes_left and not state.held and not state.locked_until)
+
+
 def _unusable_last_message(outcome):
-    """The message for a code that can no longer be used, when the customer has had every code
-    they may ask for."""
+    """The message for a code that can no longer be used, when asking for another is not the
+    way on (see may_ask)."""
     if outcome == "expired":
         return _("That code has expired: codes are valid for 5 minutes.")
     if outcome == "used":
@@ -134,10 +144,14 @@ def codes_left_line(state):
 
 def held_line(state):
     """In place of "Send a new code" while the mobile number's daily limit holds new codes."""
+    return _mobile_limit_message(state.held.retry_at)
+
+
+def _mobile_limit_message(retry_at):
     return _(
         "This mobile number has had all the codes it can get today. You can ask for another "
         "code after %(time)s.",
-        time=retry_time(state.held.retry_at),
+        time=retry_time(retry_at),
     )
 
 
@@ -190,10 +204,7 @@ def refusal_message(refused):
             time=when,
         )
     if refused.reason == "mobile_limit":
-        return _(
-            "Too many codes have been sent to this mobile number today. Try again after %(time)s.",
-            time=when,
-        )
+        return _mobile_limit_message(refused.retry_at)
     if refused.reason == "ip_limit":
         return _(
             "Too many codes have been asked for from your network. Try again after %(time)s.",
@@ -209,11 +220,17 @@ def send_failed_message():
     return _("We could not send the code. Check your signal and try again in a moment.")
 
 
-def page_state(subject, purpose, mobile):
-    """What a code page shows: the otp state plus the seconds left before a resend. mobile: the
-    number codes go to, whose daily limit may hold new codes."""
+def page_state(subject, purpose, mobile, form, result=None):
+    """What a code page shows: the otp state and the seconds left before a resend. mobile: the
+    number codes go to, whose daily limit may hold new codes. The form's hidden field names the
+    current code; given the result of checking a code, its message goes on the code field."""
     state = otp.state(subject=subject, purpose=purpose, customer=current_user.id, mobile=mobile)
     wait = 0
     if state.resend_at:
         wait = max(0, math.ceil((state.resend_at - clock.now()).total_seconds()))
+    if state.challenge is not None:
+        form.challenge_id.data = state.challenge.public_id
+    if result is not None:
+        form.code.errors = [outcome_message(result, state)]
+        form.code.data = ""
     return state, wait

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from webapp import agreement, binding, completion, signatures
 from webapp.forms import CancelForm, CodeForm, UnbindForm
 from webapp.models import Application, Binding, SignatureRecord
-from webapp.views.codes import outcome_message, page_state, send_or_explain
+from webapp.views.codes import page_state, send_or_explain
 from webapp.views.navigation import render_page
 
 bp = Blueprint("manage", __name__, url_prefix="/binding")
@@ -60,7 +60,7 @@ def unbind_verify():
     if "unbind_reason" not in session:
         return redirect(url_for("manage.unbind"), 303)
     form = CodeForm()
-    message = None
+    result = None
     if form.validate_on_submit():
         result = completion.verify_unbind(
             active,
@@ -72,14 +72,9 @@ def unbind_verify():
             session.pop("unbind_reason", None)
             flash(_("Your card %(card)s is no longer bound.", card=active.masked_card), "success")
             return redirect(url_for("banking.my_binding"), 303)
-        message = outcome_message(result)
-        form.code.errors = [message]
-        form.code.data = ""
     state, wait = page_state(
-        completion.unbind_subject(active), "unbind", active.account.reserved_mobile
+        completion.unbind_subject(active), "unbind", active.account.reserved_mobile, form, result
     )
-    if state.challenge is not None:
-        form.challenge_id.data = state.challenge.public_id
     return render_page(
         "bind/step.html",
         "bind/_verify.html",
@@ -89,7 +84,6 @@ def unbind_verify():
         form=form,
         state=state,
         wait=wait,
-        message=message,
         application=None,
         step=None,
         resend_url=url_for("manage.unbind_resend"),

@@ -17,7 +17,7 @@ from webapp import payments, pii, registry, social_security
 from webapp.models import Payment
 from webapp.payment_forms import BaseForm, PayForm, SendCodeForm
 from webapp.views import services_text
-from webapp.views.codes import outcome_message, page_state, send_or_explain
+from webapp.views.codes import page_state, send_or_explain
 from webapp.views.navigation import render_page, wants_fragment
 
 bp = Blueprint("services", __name__, url_prefix="/services")
@@ -234,6 +234,7 @@ def authorise(code):
     except payments.Refused as refused:
         return _refused(access, refused.reason)
     form = PayForm(key=key, base=base or "")
+    checked = None
     if form.validate_on_submit():
         try:
             outcome = payments.pay(
@@ -252,13 +253,10 @@ def authorise(code):
         if outcome.payment is not None:
             number = outcome.payment.receipt_number
             return _replayed(number) if outcome.replayed else _to_receipt(number)
-        form.code.errors = [outcome_message(outcome.check)]
-        form.code.data = ""
+        checked = outcome.check
     state, wait = page_state(
-        payments.subject_of(key), payments.PURPOSE, quote.account.reserved_mobile
+        payments.subject_of(key), payments.PURPOSE, quote.account.reserved_mobile, form, checked
     )
-    if state.challenge is not None:
-        form.challenge_id.data = state.challenge.public_id
     return _page(
         "services/_authorise.html",
         _("Authorise the payment"),

@@ -9,7 +9,7 @@ from webapp.forms import CancelForm, CodeForm
 from webapp.models import Application, SignatureRecord
 from webapp.models.binding import AWAITING_VERIFICATION, BOUND
 from webapp.views.auth import start_session
-from webapp.views.codes import outcome_message, page_state, send_or_explain
+from webapp.views.codes import page_state, send_or_explain
 from webapp.views.navigation import render_page
 
 bp = Blueprint("verify", __name__, url_prefix="/bind")
@@ -44,7 +44,7 @@ def code(reference):
             return redirect(url_for("verify.done", reference=reference), 303)
         return redirect(url_for("bind.start"), 303)
     form = CodeForm()
-    message = None
+    result = None
     if form.validate_on_submit():
         result, created = completion.verify_application(
             application,
@@ -56,20 +56,17 @@ def code(reference):
         if created is not None:
             start_session(current_user._get_current_object())
             return redirect(url_for("verify.done", reference=reference), 303)
-        message = outcome_message(result)
-        form.code.errors = [message]
-        form.code.data = ""
-    return _render_code_page(application, form, message)
+    return _render_code_page(application, form, result)
 
 
-def _render_code_page(application, form, message=None):
+def _render_code_page(application, form, result=None):
     state, wait = page_state(
         completion.subject_of(application),
         application.purpose,
         application.account.reserved_mobile,
+        form,
+        result,
     )
-    if state.challenge is not None:
-        form.challenge_id.data = state.challenge.public_id
     return render_page(
         "bind/step.html",
         "bind/_verify.html",
@@ -80,7 +77,6 @@ def _render_code_page(application, form, message=None):
         form=form,
         state=state,
         wait=wait,
-        message=message,
         cancel_form=CancelForm(),
         resend_url=url_for("verify.resend", reference=application.reference),
         mobile=application.account.masked_mobile,
