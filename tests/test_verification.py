@@ -289,7 +289,7 @@ def test_a_code_sent_for_unbinding_does_not_bind(client, app, db_conn):
     assert "That code does not belong to this request" in page
 
 
-def test_unbind_with_a_code_ends_the_binding(client, app, db_conn):
+def test_unbind_with_a_code_ends_the_binding(client, app, frozen, db_conn):
     log_in(client, "liu.yang")
     page = client.get("/binding").get_data(as_text=True)
     assert "Unbind my card" in page and "Change the bound account" in page
@@ -299,6 +299,11 @@ def test_unbind_with_a_code_ends_the_binding(client, app, db_conn):
     # The code page has a way out that leaves the binding as it is.
     code_page = client.get("/binding/unbind/verify").get_data(as_text=True)
     assert '<a class="link" href="/binding" hx-boost="false">‹ Keep my binding</a>' in code_page
+    # A new code is said to be sent, as the wizard says it.
+    frozen.advance(seconds=61)
+    post_form(client, "/binding/unbind/verify/resend", {}, source="/binding/unbind/verify")
+    code_page = client.get("/binding/unbind/verify").get_data(as_text=True)
+    assert "We sent a new code. The previous code no longer works." in code_page
     response = enter_code(client, "/binding/unbind/verify", latest_code(app))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "is no longer bound" in page and "Not bound" in page

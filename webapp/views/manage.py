@@ -48,7 +48,7 @@ def unbind():
 
 
 def _send_unbind_code(active):
-    send_or_explain(completion.send_unbind_code, active)
+    return send_or_explain(completion.send_unbind_code, active)
 
 
 @bp.route("/unbind/verify", methods=["GET", "POST"])
@@ -96,8 +96,8 @@ def unbind_verify():
 def unbind_resend():
     """Send a new unbind code."""
     active = _active_binding()
-    if active is not None and CancelForm().validate_on_submit():
-        _send_unbind_code(active)
+    if active is not None and CancelForm().validate_on_submit() and _send_unbind_code(active):
+        flash(_("We sent a new code. The previous code no longer works."), "success")
     return redirect(url_for("manage.unbind_verify"), 303)
 
 
