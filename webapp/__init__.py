@@ -190,7 +190,7 @@ def create_app(test_config=None):
     app.jinja_env.globals["code_validity"] = codes.validity_line
     app.jinja_env.globals["codes_left_line"] = codes.codes_left_line
     app.jinja_env.globals["locked_message"] = codes.locked_message
-    app.jinja_env.globals["held_line"] = codes.held_line
+    app.jinja_env.globals["refusal_message"] = codes.refusal_message
     app.jinja_env.globals["may_ask"] = codes.may_ask
     return app
 

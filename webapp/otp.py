@@ -196,11 +196,12 @@ def _refusal(record, customer, purpose, mobile, ip, now):
         return Refused("codes_used_up", now + LOCK_FOR)
     ceiling = _over_ceiling(mobile, ip, now, WINDOWS)
     last = Challenge.latest(record.subject, purpose)
-    if last is not None and now < last.created_at + RESEND_AFTER:
-        # Of a wait and a limit, the customer is told the one that ends later.
-        cooldown = Refused("cooldown", last.created_at + RESEND_AFTER)
-        return max(ceiling or cooldown, cooldown, key=lambda refusal: refusal.retry_at)
-    return ceiling
+    if last is None or now >= last.created_at + RESEND_AFTER:
+        return ceiling
+    # Of a wait and a limit, the customer is told the one that ends later.
+    if ceiling is not None and ceiling.retry_at > last.created_at + RESEND_AFTER:
+        return ceiling
+    return Refused("cooldown", last.created_at + RESEND_AFTER)
 
 
 def _over_ceiling(mobile, ip, now, reasons):
@@ -298,8 +299,6 @@ def _attempts_left(attempts, wrong_in_all):
 def _locked_until(record, customer_id, now):
     """When the lock in force on this subject (its row), or on any other of the customer's,
     ends; or None."""
-    if record.is_locked(now):
-        return record.locked_until
     return VerificationSubject.with_customer_lock(record.subject, customer_id, now)[1]
 
 

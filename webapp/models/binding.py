@@ -74,10 +74,7 @@ class Application(BaseModel):
         account read in the same statement if asked (decrypting its fields costs pages that do
         not show it). Given the Customer rather than an id, the application carries it."""
         query = _owned_with_account if with_account else _owned_application
-        found = query.first(reference, cls.customer.db_value(customer))
-        if found is not None and isinstance(customer, Customer):
-            found.customer = customer
-        return found
+        return _carrying(query.first(reference, cls.customer.db_value(customer)), customer)
 
     @classmethod
     def history(cls, customer):
@@ -116,10 +113,7 @@ class Binding(BaseModel):
     def active_for(cls, customer):
         """The customer's active binding with its account (pages show it: one query), or None.
         Given the Customer rather than an id, the binding carries it."""
-        found = _active_binding.first(cls.customer.db_value(customer))
-        if found is not None and isinstance(customer, Customer):
-            found.customer = customer
-        return found
+        return _carrying(_active_binding.first(cls.customer.db_value(customer)), customer)
 
     @classmethod
     def shown_for(cls, customer):
@@ -152,6 +146,16 @@ _open_application = Prepared(
         .limit(1)
     )
 )
+
+
+def _carrying(found, customer):
+    """A row found for a customer, carrying the Customer when given one rather than an id, so
+    that reading it does not load the customer again."""
+    if found is not None and isinstance(customer, Customer):
+        found.customer = customer
+    return found
+
+
 _owned_application = Prepared(
     lambda reference, customer: (
         Application.select()

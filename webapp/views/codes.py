@@ -142,19 +142,6 @@ def codes_left_line(state):
     return None
 
 
-def held_line(state):
-    """In place of "Send a new code" while the mobile number's daily limit holds new codes."""
-    return _mobile_limit_message(state.held.retry_at)
-
-
-def _mobile_limit_message(retry_at):
-    return _(
-        "This mobile number has had all the codes it can get today. You can ask for another "
-        "code after %(time)s.",
-        time=retry_time(retry_at),
-    )
-
-
 def locked_message(until):
     """Verification is locked until a time, after too many attempts."""
     return _(
@@ -204,7 +191,12 @@ def refusal_message(refused):
             time=when,
         )
     if refused.reason == "mobile_limit":
-        return _mobile_limit_message(refused.retry_at)
+        # Also what a code page says in place of "Send a new code" while the limit holds.
+        return _(
+            "This mobile number has had all the codes it can get today. You can ask for another "
+            "code after %(time)s.",
+            time=when,
+        )
     if refused.reason == "ip_limit":
         return _(
             "Too many codes have been asked for from your network. Try again after %(time)s.",
