@@ -49,12 +49,13 @@ def text_of_html(html):
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def send_code(client, item, key, base="", source=None):
-    """Press "Send the code"; returns the response (a 303 to the code page when sent)."""
+def send_code(client, item, key, base="", source=None, again=None):
+    """Press "Send the code" (or, with again="1", the code page's "Send a new code"); returns
+    the response (a 303 to the code page when sent)."""
     return post_form(
         client,
         f"/services/pay/{item}/code",
-        {"key": key, "base": base},
+        {"key": key, "base": base, **({"again": again} if again else {})},
         source=source or f"/services/pay/{item}",
     )
 
@@ -435,6 +436,27 @@ def test_a_wrong_code_is_counted_and_pays_nothing(liu, app, db_conn):
     assert Payment.select().count() == 0
     assert authorise(liu, RESIDENT, key, right).status_code == 303
     assert_books_agree()
+
+
+def test_a_new_code_from_the_code_page_is_said_to_be_sent_and_the_old_one_stops_working(
+    liu, app, frozen, db_conn
+):
+    path, key = confirm(liu)
+    send_code(liu, RESIDENT, key, source=path)
+    code_page = f"/services/pay/{RESIDENT}/authorise?key={key}"
+    page = liu.get(code_page).get_data(as_text=True)
+    old_code, old_challenge = latest_code(app), CHALLENGE.search(page).group(1)
+    assert "We sent a new code" not in page  # the first code: the page says where it went
+    frozen.advance(seconds=61)
+    # The code page's "Send a new code" carries what it is.
+    assert '<input type="hidden" name="again" value="1">' in page
+    resent = send_code(liu, RESIDENT, key, source=code_page, again="1")
+    page = text_of(liu.get(resent.headers["Location"]))
+    assert "We sent a new code. The previous code no longer works." in page
+    refused = text_of(authorise(liu, RESIDENT, key, old_code, challenge=old_challenge))
+    assert "can no longer be used" in refused and Payment.select().count() == 0
+    assert authorise(liu, RESIDENT, key, latest_code(app)).status_code == 303
+    assert Payment.select().count() == 1
 
 
 def test_after_a_wrong_code_the_address_still_leads_to_the_same_payment(liu, app, db_conn):

@@ -48,7 +48,10 @@ class _Payment:
 
 
 class SendCodeForm(_Payment, FlaskForm):
-    """Confirm the payment: send the code that authorises it."""
+    """Confirm the payment: send the code that authorises it. The code page's "Send a new code"
+    posts the same form with `again` set."""
+
+    again = HiddenField(validators=[Length(max=1)])
 
 
 class PayForm(_Payment, CodeForm):

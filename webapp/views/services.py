@@ -194,9 +194,11 @@ def send_code(code):
         return _replayed(paid)
     try:
         quote = _quote_from(access, code, base)
-        send_or_explain(payments.send_code, access, quote, key)
+        sent = send_or_explain(payments.send_code, access, quote, key)
     except payments.Refused as refused:
         return _refused(access, refused.reason)
+    if sent and form.again.data == "1":
+        flash(_("We sent a new code. The previous code no longer works."), "success")
     return redirect(url_for("services.authorise", code=code, key=key, base=base), 303)
 
 
