@@ -82,6 +82,24 @@ def pay(client, app, item=RESIDENT, base=None):
     return key, authorise(client, item, key, latest_code(app), base or "")
 
 
+def send_codes_to_the_bound_mobile(app, count):
+    """Codes for other payments, to liu.yang's reserved mobile number."""
+    with app.app_context():
+        customer = Customer.get(Customer.username == "liu.yang")
+        for number in range(count):
+            otp.issue(
+                customer=customer,
+                purpose="pay",
+                subject=f"payment:other-{number}",
+                mobile=bound_account().reserved_mobile,
+                ip="198.51.100.7",
+                card_tail="0394",
+                account_tail="5678",
+                locale="en",
+                host="bank.example",
+            )
+
+
 def assert_books_agree():
     """Every account's balance is its opening balance less its payments, and the registry
     holds exactly one record per bank payment, for the same amount, marking its item paid."""
@@ -154,25 +172,22 @@ def test_the_code_page_takes_at_most_eight_queries(liu, app, db_conn, monkeypatc
     assert 'name="code"' in page and "Send a new code" in page
     assert counter.count <= 8, counter.count
     # Also when the mobile number's daily limit holds new codes, which the page then says.
-    with app.app_context():
-        customer = Customer.get(Customer.username == "liu.yang")
-        for number in range(9):
-            otp.issue(
-                customer=customer,
-                purpose="pay",
-                subject=f"payment:other-{number}",
-                mobile=bound_account().reserved_mobile,
-                ip="198.51.100.7",
-                card_tail="0394",
-                account_tail="5678",
-                locale="en",
-                host="bank.example",
-            )
+    send_codes_to_the_bound_mobile(app, 9)
     counter = QueryCounter(monkeypatch)
     page = liu.get(code_page).get_data(as_text=True)
     assert "This mobile number has had all the codes it can get today" in page
     assert 'name="code"' in page and "Send a new code" not in page
     assert counter.count <= 8, counter.count
+
+
+def test_the_confirm_page_says_when_the_mobile_number_has_had_its_codes_for_the_day(
+    liu, app, db_conn
+):
+    held = "No code can be sent to 186****2222 until"
+    assert held not in text_of(liu.get(f"/services/pay/{RESIDENT}"))
+    send_codes_to_the_bound_mobile(app, 10)
+    page = text_of(liu.get(f"/services/pay/{RESIDENT}"))
+    assert held in page and page.index(held) < page.index("Send the code")
 
 
 def test_the_same_form_submitted_twice_pays_once_and_shows_the_same_receipt(liu, app, db_conn):

@@ -276,6 +276,46 @@ def test_a_provider_failure_keeps_the_application_and_says_try_again(
     assert event.details["error_code"] == "21211"
 
 
+HELD_BEFORE = "No code can be sent to {mobile} until"
+
+
+def test_the_pages_before_a_code_page_say_when_the_mobile_number_has_had_its_codes(
+    client, app, frozen, db_conn
+):
+    # Step 4 of the wizard, before "Agree and submit".
+    log_in(client, "zhang.wei")
+    reference = wizard.through_check(client, "zhang.wei")
+    check = f"/bind/{reference}/check"
+    held = HELD_BEFORE.format(mobile="138****8000")
+    assert held not in client.get(check).get_data(as_text=True)
+    mobile = Application.get(Application.reference == reference).account.reserved_mobile
+    _send_codes_to(app, mobile, 10)
+    page = client.get(check).get_data(as_text=True)
+    assert held in page and "this mobile number has had all the codes it can get today." in page
+    assert page.index(held) < page.index("Agree and submit")
+    chinese = client.get(check, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "之前无法向 138****8000 发送验证码" in chinese
+    # A day later the number may have codes again, and the page says nothing.
+    frozen.advance(hours=24, minutes=1)
+    log_in(client, "zhang.wei")
+    assert held not in client.get(check).get_data(as_text=True)
+
+    # The unbind page, before "Send the code".
+    post_form(client, "/logout", {}, source="/dashboard")
+    log_in(client, "liu.yang")
+    active = Binding.get(
+        Binding.status == Binding.ACTIVE,
+        Binding.customer == Customer.get(Customer.username == "liu.yang"),
+    )
+    masked = active.account.masked_mobile
+    assert HELD_BEFORE.format(mobile=masked) not in client.get("/binding/unbind").get_data(
+        as_text=True
+    )
+    _send_codes_to(app, active.account.reserved_mobile, 10)
+    page = client.get("/binding/unbind").get_data(as_text=True)
+    assert HELD_BEFORE.format(mobile=masked) in page and "Send the code" in page
+
+
 def test_a_code_sent_for_unbinding_does_not_bind(client, app, db_conn):
     log_in(client, "liu.yang")
     post_form(client, "/binding/unbind", {"reason": "other"})

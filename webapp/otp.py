@@ -340,7 +340,7 @@ def state(*, subject, purpose, customer, mobile=None):
     codes_left = max(0, CODES_PER_SUBJECT - issued)
     held = None
     if mobile is not None and not locked_until and codes_left:
-        held = _over_ceiling(mobile, "", now, ("mobile_limit",))
+        held = mobile_held(mobile, now)
     return VerificationState(
         challenge=current,
         masked_mobile=current.masked_mobile if current else "",
@@ -352,6 +352,12 @@ def state(*, subject, purpose, customer, mobile=None):
         lock_follows=lock_follows,
         held=held,
     )
+
+
+def mobile_held(mobile, now=None):
+    """A Refused("mobile_limit") while the mobile number has had all its codes for the day
+    (any customer, any purpose), saying when the next may go; else None."""
+    return _over_ceiling(mobile, "", now or clock.now(), ("mobile_limit",))
 
 
 def unlock(*, subject, agent, reason):

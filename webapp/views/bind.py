@@ -17,6 +17,7 @@ from webapp.models import Account, Application, Binding
 from webapp.models.binding import AWAITING_VERIFICATION, DRAFT
 from webapp.preflight import CHANGE_AN_ANSWER, MESSAGES
 from webapp.views import card_step
+from webapp.views.codes import held_notice
 from webapp.views.navigation import render_page
 from webapp.views.verify import send_code
 
@@ -208,6 +209,11 @@ def check(reference):
         change_an_answer=failure in CHANGE_AN_ANSWER,
         agreement_text=agreement.text(language),
         agreement_version=agreement.VERSION,
+        held_notice=held_notice(
+            application.account.reserved_mobile, application.account.masked_mobile
+        )
+        if application.account
+        else None,
     )
 
 

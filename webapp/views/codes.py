@@ -207,6 +207,20 @@ def refusal_message(refused):
     )
 
 
+def held_notice(mobile, masked_mobile):
+    """What a page leading to a code page says above its button while the mobile number the
+    code would go to has had all its codes for the day; None otherwise."""
+    held = otp.mobile_held(mobile)
+    if held is None:
+        return None
+    return _(
+        "No code can be sent to %(mobile)s until %(time)s: this mobile number has had all the "
+        "codes it can get today.",
+        mobile=masked_mobile,
+        time=retry_time(held.retry_at),
+    )
+
+
 def send_failed_message():
     """The message when the SMS provider did not take the message."""
     return _("We could not send the code. Check your signal and try again in a moment.")

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from webapp import agreement, binding, completion, signatures
 from webapp.forms import CancelForm, CodeForm, UnbindForm
 from webapp.models import Application, Binding, SignatureRecord
-from webapp.views.codes import page_state, send_or_explain
+from webapp.views.codes import held_notice, page_state, send_or_explain
 from webapp.views.navigation import render_page
 
 bp = Blueprint("manage", __name__, url_prefix="/binding")
@@ -44,6 +44,7 @@ def unbind():
         form=form,
         binding=active,
         application=None,
+        held_notice=held_notice(active.account.reserved_mobile, active.account.masked_mobile),
     )
 
 
