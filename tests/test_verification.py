@@ -10,8 +10,8 @@ import pytest
 from tests import wizard
 from tests.conftest import csrf_token, log_in, post_form
 from tests.test_services import QueryCounter
-from tests.verification import challenge_on, enter_code, latest_code
-from webapp import completion, otp, signatures
+from tests.verification import challenge_on, enter_code, latest_code, send_codes_to
+from webapp import completion, signatures
 from webapp.extensions import db
 from webapp.models import (
     Account,
@@ -120,7 +120,7 @@ def test_resend_waits_sixty_seconds_and_kills_the_old_code(customer, app, frozen
     frozen.advance(seconds=1)
     response = post_form(customer, f"{path}/resend", {}, source=path)
     page = customer.get(response.headers["Location"]).get_data(as_text=True)
-    assert "We sent a new code. The previous code no longer works." in page
+    assert "We sent a new code. Any earlier code no longer works." in page
     assert len(challenge_on(customer, path)) and challenge_on(customer, path) != old_challenge
     page = enter_code(customer, path, old_code, old_challenge).get_data(as_text=True)
     assert (
@@ -202,33 +202,15 @@ def test_the_code_page_warns_before_wrong_codes_or_new_codes_lock_verification(
     assert "That code has expired: codes are valid for 5 minutes." in summary
 
 
-def _send_codes_to(app, mobile, count):
-    """Codes for other requests, to a mobile number (another customer's wizard, say)."""
-    with app.app_context():
-        wang = Customer.get(Customer.username == "wang.fang")
-        for number in range(count):
-            otp.issue(
-                customer=wang,
-                purpose="bind",
-                subject=f"application:SSB-ELSE{number:04d}",
-                mobile=mobile,
-                ip=f"198.51.100.{number}",
-                card_tail="K90001234",
-                account_tail="6222020000001234",
-                locale="en",
-                host="bank.example",
-            )
-
-
 def test_a_mobile_number_that_had_its_codes_for_the_day_says_so_before_any_press(
     customer, app, frozen, db_conn
 ):
     reference, path = _awaiting(customer)
     challenge, code = challenge_on(customer, path), latest_code(app)
     mobile = Application.get(Application.reference == reference).account.reserved_mobile
-    _send_codes_to(app, mobile, 9)  # 10 in all today, the number's daily limit
+    send_codes_to(app, mobile, 9)  # 10 in all today, the number's daily limit
     held = (
-        "This mobile number has had all the codes it can get today. You can ask for another code "
+        "This mobile number has had all the codes it can get in 24 hours. You can ask for another code "
         "after"
     )
     # Asked for again within the 60 seconds (a resubmitted step, say): the limit is what is
@@ -242,7 +224,7 @@ def test_a_mobile_number_that_had_its_codes_for_the_day_says_so_before_any_press
     assert 'name="code"' in page  # the code already sent still works
     assert "ask for a new code" not in page.lower() and "ask for up to" not in page
     chinese = customer.get(path, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert "该手机号今日可接收的验证码已达上限" in chinese and "重新获取" not in chinese
+    assert "该手机号 24 小时内可接收的验证码已达上限" in chinese and "重新获取" not in chinese
     # Once that code has expired, neither the page nor the code's message asks for a new one.
     frozen.advance(minutes=5)
     for page in (
@@ -276,44 +258,61 @@ def test_a_provider_failure_keeps_the_application_and_says_try_again(
     assert event.details["error_code"] == "21211"
 
 
-HELD_BEFORE = "No code can be sent to {mobile} until"
-
-
 def test_the_pages_before_a_code_page_say_when_the_mobile_number_has_had_its_codes(
-    client, app, frozen, db_conn
+    client, app, frozen, db_conn, monkeypatch
 ):
-    # Step 4 of the wizard, before "Agree and submit".
+    frozen.at = datetime.datetime(2026, 3, 2, 1, 0, 30)  # 09:00:30 in China
     log_in(client, "zhang.wei")
     reference = wizard.through_check(client, "zhang.wei")
     check = f"/bind/{reference}/check"
-    held = HELD_BEFORE.format(mobile="138****8000")
-    assert held not in client.get(check).get_data(as_text=True)
-    mobile = Application.get(Application.reference == reference).account.reserved_mobile
-    _send_codes_to(app, mobile, 10)
     page = client.get(check).get_data(as_text=True)
-    assert held in page and "this mobile number has had all the codes it can get today." in page
-    assert page.index(held) < page.index("Agree and submit")
+    assert "No code can be sent" not in page and "Codes go to 138****8000" in page
+    mobile = Application.get(Application.reference == reference).account.reserved_mobile
+    send_codes_to(app, mobile, 10)
+    # Step 4 says it above "Agree and submit", which it names; until is 24 hours after the
+    # first of the ten codes, to the minute and rounded up, on the next day.
+    held = (
+        "No code can be sent to 138****8000 until Mar 3, 2026, 9:01\u202fAM: it has had all the "
+        "codes a mobile number can get in 24 hours. You can go on now and ask for the code then."
+    )
+    counter = QueryCounter(monkeypatch)
+    page = client.get(check).get_data(as_text=True)
+    assert counter.count <= 8, counter.count
+    assert held in page and page.index(held) < page.index("Agree and submit")
+    assert '<button class="button" type="submit" aria-describedby="held-notice">' in page
+    fragment = client.get(check, headers={"HX-Request": "true", "HX-Target": "main"})
+    assert held in fragment.get_data(as_text=True) and "<html" not in fragment.get_data(
+        as_text=True
+    )
+    refused = wizard.submit(client, reference, consent=None).get_data(as_text=True)
+    assert "Tick to agree to the processing of your sensitive personal information" in refused
+    assert held in refused  # a form sent back with an error still says it
     chinese = client.get(check, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert "之前无法向 138****8000 发送验证码" in chinese
-    # A day later the number may have codes again, and the page says nothing.
-    frozen.advance(hours=24, minutes=1)
-    log_in(client, "zhang.wei")
-    assert held not in client.get(check).get_data(as_text=True)
+    assert (
+        "2026年3月3日 09:01 之前无法向 138****8000 发送验证码：该手机号 24 小时内可接收的验证码已达上限。"
+        in chinese
+    )
+    # Going on anyway: the code page says the limit in place of "Send a new code".
+    code_page = client.get(wizard.submit(client, reference).headers["Location"])
+    code_page = code_page.get_data(as_text=True)
+    assert "This mobile number has had all the codes it can get in 24 hours" in code_page
+    assert "Send a new code" not in code_page and 'name="code"' not in code_page
 
-    # The unbind page, before "Send the code".
+    # The unbind page says it in place of "we will text a code", before its button.
     post_form(client, "/logout", {}, source="/dashboard")
     log_in(client, "liu.yang")
+    page = client.get("/binding/unbind").get_data(as_text=True)
+    assert "We will text a code to 186****2222" in page and "No code can be sent" not in page
+    assert ">Send the code</button>" in page
     active = Binding.get(
         Binding.status == Binding.ACTIVE,
         Binding.customer == Customer.get(Customer.username == "liu.yang"),
     )
-    masked = active.account.masked_mobile
-    assert HELD_BEFORE.format(mobile=masked) not in client.get("/binding/unbind").get_data(
-        as_text=True
-    )
-    _send_codes_to(app, active.account.reserved_mobile, 10)
+    send_codes_to(app, active.account.reserved_mobile, 10)
     page = client.get("/binding/unbind").get_data(as_text=True)
-    assert HELD_BEFORE.format(mobile=masked) in page and "Send the code" in page
+    held = "No code can be sent to 186****2222 until Mar 3, 2026, 9:01\u202fAM"
+    assert held in page and "We will text a code" not in page
+    assert page.index(held) < page.index('aria-describedby="held-notice">Continue</button>')
 
 
 def test_a_code_sent_for_unbinding_does_not_bind(client, app, db_conn):
@@ -343,7 +342,7 @@ def test_unbind_with_a_code_ends_the_binding(client, app, frozen, db_conn):
     frozen.advance(seconds=61)
     post_form(client, "/binding/unbind/verify/resend", {}, source="/binding/unbind/verify")
     code_page = client.get("/binding/unbind/verify").get_data(as_text=True)
-    assert "We sent a new code. The previous code no longer works." in code_page
+    assert "We sent a new code. Any earlier code no longer works." in code_page
     response = enter_code(client, "/binding/unbind/verify", latest_code(app))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "is no longer bound" in page and "Not bound" in page

@@ -3,7 +3,8 @@
 import re
 
 from tests.conftest import post_form
-from webapp import sms
+from webapp import otp, sms
+from webapp.models import Customer
 
 CHALLENGE = re.compile(r'name="challenge_id" type="hidden" value="([^"]+)"')
 
@@ -24,3 +25,22 @@ def enter_code(client, path, code, challenge_id=None):
     """Submit a code on a code page."""
     challenge_id = challenge_id or challenge_on(client, path)
     return post_form(client, path, {"challenge_id": challenge_id, "code": code})
+
+
+def send_codes_to(app, mobile, count):
+    """Codes for other requests to a mobile number (another customer's wizard, say): ten in
+    24 hours are all a number may have."""
+    with app.app_context():
+        wang = Customer.get(Customer.username == "wang.fang")
+        for number in range(count):
+            otp.issue(
+                customer=wang,
+                purpose="bind",
+                subject=f"application:SSB-{mobile[-4:]}{number:04d}",
+                mobile=mobile,
+                ip=f"198.51.100.{number}",
+                card_tail="K90001234",
+                account_tail="6222020000001234",
+                locale="en",
+                host="bank.example",
+            )

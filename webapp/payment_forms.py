@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from webapp import i18n, payments
 from webapp.forms import CodeForm
@@ -51,7 +51,7 @@ class SendCodeForm(_Payment, FlaskForm):
     """Confirm the payment: send the code that authorises it. The code page's "Send a new code"
     posts the same form with `again` set."""
 
-    again = HiddenField(validators=[Length(max=1)])
+    again = HiddenField(validators=[Optional(), AnyOf(("1",))])
 
 
 class PayForm(_Payment, CodeForm):

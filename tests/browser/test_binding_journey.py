@@ -193,7 +193,7 @@ def test_a_mobile_numbers_daily_limit_is_said_before_any_press(open_page, live_s
                 host="localhost",
             )
     page.reload()
-    assert page.get_by_text("该手机号今日可接收的验证码已达上限").is_visible()
+    assert page.get_by_text("该手机号 24 小时内可接收的验证码已达上限").is_visible()
     assert page.locator("[data-resend]").count() == 0
     assert page.locator("input[name=code]").is_visible()  # the code sent still works
     check_phone_layout(page, "a, button, input, select, summary")

@@ -193,7 +193,7 @@ def refusal_message(refused):
     if refused.reason == "mobile_limit":
         # Also what a code page says in place of "Send a new code" while the limit holds.
         return _(
-            "This mobile number has had all the codes it can get today. You can ask for another "
+            "This mobile number has had all the codes it can get in 24 hours. You can ask for another "
             "code after %(time)s.",
             time=when,
         )
@@ -207,18 +207,23 @@ def refusal_message(refused):
     )
 
 
-def held_notice(mobile, masked_mobile):
-    """What a page leading to a code page says above its button while the mobile number the
-    code would go to has had all its codes for the day; None otherwise."""
-    held = otp.mobile_held(mobile)
+def held_notice(account):
+    """What a page leading to a code page says in place of "we will text a code" while the
+    account's reserved mobile number has had all its codes for 24 hours; None otherwise."""
+    held = otp.mobile_held(account.reserved_mobile) if account and account.reserved_mobile else None
     if held is None:
         return None
     return _(
-        "No code can be sent to %(mobile)s until %(time)s: this mobile number has had all the "
-        "codes it can get today.",
-        mobile=masked_mobile,
+        "No code can be sent to %(mobile)s until %(time)s: it has had all the codes a mobile "
+        "number can get in 24 hours. You can go on now and ask for the code then.",
+        mobile=account.masked_mobile,
         time=retry_time(held.retry_at),
     )
+
+
+def announce_new_code():
+    """After "Send a new code" sent one: say so, and that older codes stopped working."""
+    flash(_("We sent a new code. Any earlier code no longer works."), "success")
 
 
 def send_failed_message():

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from webapp import agreement, binding, completion, signatures
 from webapp.forms import CancelForm, CodeForm, UnbindForm
 from webapp.models import Application, Binding, SignatureRecord
-from webapp.views.codes import held_notice, page_state, send_or_explain
+from webapp.views.codes import announce_new_code, held_notice, page_state, send_or_explain
 from webapp.views.navigation import render_page
 
 bp = Blueprint("manage", __name__, url_prefix="/binding")
@@ -44,7 +44,7 @@ def unbind():
         form=form,
         binding=active,
         application=None,
-        held_notice=held_notice(active.account.reserved_mobile, active.account.masked_mobile),
+        held_notice=held_notice(active.account),
     )
 
 
@@ -98,7 +98,7 @@ def unbind_resend():
     """Send a new unbind code."""
     active = _active_binding()
     if active is not None and CancelForm().validate_on_submit() and _send_unbind_code(active):
-        flash(_("We sent a new code. The previous code no longer works."), "success")
+        announce_new_code()
     return redirect(url_for("manage.unbind_verify"), 303)
 
 

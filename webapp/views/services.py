@@ -17,7 +17,7 @@ from webapp import payments, pii, registry, social_security
 from webapp.models import Payment
 from webapp.payment_forms import BaseForm, PayForm, SendCodeForm
 from webapp.views import services_text
-from webapp.views.codes import held_notice, page_state, send_or_explain
+from webapp.views.codes import announce_new_code, held_notice, page_state, send_or_explain
 from webapp.views.navigation import render_page, wants_fragment
 
 bp = Blueprint("services", __name__, url_prefix="/services")
@@ -169,9 +169,7 @@ def confirm(code):
         access=access,
         quote=quote,
         form=send_form,
-        held_notice=held_notice(quote.account.reserved_mobile, quote.account.masked_mobile)
-        if quote.affordable
-        else None,
+        held_notice=held_notice(quote.account) if quote.affordable else None,
         section="pay",
     )
 
@@ -201,7 +199,7 @@ def send_code(code):
     except payments.Refused as refused:
         return _refused(access, refused.reason)
     if sent and form.again.data == "1":
-        flash(_("We sent a new code. The previous code no longer works."), "success")
+        announce_new_code()
     return redirect(url_for("services.authorise", code=code, key=key, base=base), 303)
 
 

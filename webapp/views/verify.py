@@ -1,6 +1,6 @@
 """Steps 5 and 6: verify it's you with the SMS code, then the confirmation and signed agreement."""
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -9,7 +9,7 @@ from webapp.forms import CancelForm, CodeForm
 from webapp.models import Application, SignatureRecord
 from webapp.models.binding import AWAITING_VERIFICATION, BOUND
 from webapp.views.auth import start_session
-from webapp.views.codes import page_state, send_or_explain
+from webapp.views.codes import announce_new_code, page_state, send_or_explain
 from webapp.views.navigation import render_page
 
 bp = Blueprint("verify", __name__, url_prefix="/bind")
@@ -88,7 +88,7 @@ def resend(reference):
     """Send a new code (the old one stops working); the server enforces the 60-second wait."""
     application, awaiting = _owned(reference, AWAITING_VERIFICATION)
     if awaiting and CancelForm().validate_on_submit() and send_code(application):
-        flash(_("We sent a new code. The previous code no longer works."), "success")
+        announce_new_code()
     return redirect(url_for("verify.code", reference=reference), 303)
 
 
