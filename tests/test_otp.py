@@ -410,6 +410,28 @@ def test_the_global_ceiling_pauses_every_sms_and_counts_notices(zhang, app, cont
     send(zhang, subject="application:SSB-GLOBAL03", mobile="+8613800000004", ip="192.0.2.4")
 
 
+def test_a_ceiling_lowered_below_what_was_sent_holds_until_enough_have_left_its_window(
+    zhang, app, context
+):
+    # Five messages 10 seconds apart, then the ceiling is lowered to 3 (the operators' setting).
+    for number in range(5):
+        send(zhang, subject=f"application:SSB-LOWER{number:02d}", mobile=f"+861380000000{number}")
+        context.advance(seconds=10)
+    app.config["SMS_GLOBAL_PER_MINUTE"] = 3
+    # Sending is possible again when fewer than 3 remain in the last minute: once the third
+    # newest (sent at +20 s) is a minute old, not the oldest (sent at 0 s).
+    refusal = refused("global_limit", customer=zhang, subject="application:SSB-LOWER99")
+    assert refusal.retry_at == context.at + datetime.timedelta(seconds=30)
+    context.advance(seconds=29)
+    refused("global_limit", customer=zhang, subject="application:SSB-LOWER99")
+    context.advance(seconds=1)
+    send(zhang, subject="application:SSB-LOWER99", mobile="+8613800000099")
+    # A ceiling of 0 stops sending for a whole window from now.
+    app.config["SMS_GLOBAL_PER_MINUTE"] = 0
+    refusal = refused("global_limit", customer=zhang, subject="application:SSB-LOWER98")
+    assert refusal.retry_at == context.at + datetime.timedelta(minutes=1)
+
+
 def test_notices_do_not_count_against_the_code_limits(zhang):
     for _ in range(12):
         sms.send_notice(customer=zhang, mobile="+8613800138000", text="Card ****1234 was bound.")

@@ -219,9 +219,10 @@ def _over_ceiling(mobile, ip, now, reasons):
     for reason, sent, limit in ceilings:
         if reason not in reasons:
             continue
-        count, oldest = SmsMessage.count_and_oldest(sent)
-        if count >= limit:
-            return Refused(reason, (oldest or now) + WINDOWS[reason])
+        # A ceiling of 0 (sending stopped by configuration) holds for a whole window.
+        reached = SmsMessage.limit_reached_by(sent, limit) if limit > 0 else now
+        if reached is not None:
+            return Refused(reason, reached + WINDOWS[reason])
     return None
 
 

@@ -1,6 +1,6 @@
 """One-time-code challenges, the lock and counters of what they authorise, and every SMS sent."""
 
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, fn
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from webapp import clock, pii
 from webapp.models.base import BaseModel
@@ -250,8 +250,9 @@ class SmsMessage(BaseModel):
         return cls.handed_over().where(cls.created_at > since)
 
     @classmethod
-    def count_and_oldest(cls, query):
-        """How many messages a query finds, and when the oldest was created (None for none):
-        one statement."""
-        count, oldest = query.select(fn.COUNT(cls.id), fn.MIN(cls.created_at)).scalar(as_tuple=True)
-        return count, oldest
+    def limit_reached_by(cls, query, limit):
+        """When the limit-th newest message a query finds was created, or None when it finds
+        fewer: a ceiling of `limit` holds until that message leaves its window, however many
+        more were sent (one statement)."""
+        newest = query.select(cls.created_at).order_by(cls.created_at.desc())
+        return newest.limit(1).offset(limit - 1).scalar()
