@@ -35,9 +35,10 @@ def send_or_explain(send, *args, **kwargs):
             **kwargs,
         )
     except otp.Refused as refused:
-        # Every page this leads to is a code page, which says the mobile number's daily limit
-        # in place of its resend button: a flash would say it a second time.
-        if refused.reason != "mobile_limit":
+        # Every page this leads to is a code page, which counts down the wait before a new
+        # code and says the mobile number's daily limit in place of its resend button: a flash
+        # would say either a second time.
+        if refused.reason not in ("cooldown", "mobile_limit"):
             flash(refusal_message(refused), "error")
         return False
     except sms.SendFailed:
