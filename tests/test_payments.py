@@ -273,6 +273,36 @@ def test_two_simultaneous_submits_of_one_form_pay_once(app, db_conn):
     assert_books_agree()
 
 
+def test_a_form_whose_twin_paid_while_it_was_checked_shows_the_twins_receipt(
+    liu, app, db_conn, monkeypatch
+):
+    # The twin (the same form from a second tab, or a double tap) pays between this request's
+    # look for a payment under its key and its look at the item, which it then finds paid.
+    path, key = confirm(liu)
+    send_code(liu, RESIDENT, key, source=path)
+    code = latest_code(app)
+    challenge = CHALLENGE.search(
+        liu.get(f"/services/pay/{RESIDENT}/authorise?key={key}").get_data(as_text=True)
+    ).group(1)
+    twin = authorise(liu, RESIDENT, key, code, challenge=challenge)
+    assert twin.status_code == 303
+    looked = payments.paid_under
+    looks = []
+
+    def before_the_twin_paid(*args):
+        looks.append(args)
+        return None if len(looks) == 1 else looked(*args)
+
+    monkeypatch.setattr(payments, "paid_under", before_the_twin_paid)
+    answer = authorise(liu, RESIDENT, key, code, challenge=challenge)
+    assert answer.status_code == 303 and answer.headers["Location"] == twin.headers["Location"]
+    receipt = text_of(liu.get(answer.headers["Location"]))
+    assert "This payment was already made. Nothing more was taken." in receipt
+    assert Payment.select().count() == 1 and len(looks) == 2
+    assert not AuditEvent.select().where(AuditEvent.action == "payment.refused").exists()
+    assert_books_agree()
+
+
 def test_two_forms_for_one_item_at_once_pay_it_once(app, db_conn, frozen):
     clients = _two_tabs(app)
     forms = []

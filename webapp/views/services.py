@@ -190,9 +190,9 @@ def send_code(code):
     if not form.validate_on_submit():
         abort(400)
     key, base = form.key.data, form.base.data or None
-    paid = _paid_already(key)
+    paid = _receipt_if_paid(key)
     if paid:
-        return _replayed(paid)
+        return paid
     try:
         quote = _quote_from(access, code, base)
         sent = send_or_explain(payments.send_code, access, quote, key)
@@ -213,6 +213,21 @@ def _replayed(number):
     return _to_receipt(number)
 
 
+def _refused_unless_paid(access, key, refused, item=None):
+    """The refusal, unless the same form sent at the same moment (a double tap, a second tab)
+    has paid since this request looked: the item is paid because of it, so its receipt."""
+    return _receipt_if_paid(key) or _refused(access, refused.reason, item)
+
+
+def _receipt_if_paid(key):
+    """To the receipt of the customer's payment under this key (said to be paid already when
+    the form was sent again), or None when nothing was paid under it."""
+    paid = _paid_already(key)
+    if not paid:
+        return None
+    return _replayed(paid) if request.method == "POST" else _to_receipt(paid)
+
+
 def _paid_already(key):
     """The receipt number of the customer's payment under this key, or None (404 if another's)."""
     try:
@@ -229,13 +244,13 @@ def authorise(code):
     if access.state == "none":
         return _unavailable(access)
     key, base = request.values.get("key", ""), request.values.get("base") or None
-    paid = _paid_already(key)
+    paid = _receipt_if_paid(key)
     if paid:
-        return _replayed(paid) if request.method == "POST" else _to_receipt(paid)
+        return paid
     try:
         quote = _quote_from(access, code, base)
     except payments.Refused as refused:
-        return _refused(access, refused.reason)
+        return _refused_unless_paid(access, key, refused)
     form = PayForm(key=key, base=base or "")
     checked = None
     if form.validate_on_submit():
@@ -250,7 +265,7 @@ def authorise(code):
                 today=registry.today(),
             )
         except payments.Refused as refused:
-            return _refused(access, refused.reason, quote.item)
+            return _refused_unless_paid(access, key, refused, quote.item)
         except payments.NotFound:
             abort(404)
         if outcome.payment is not None:
