@@ -215,8 +215,8 @@ def held_notice(account):
     if held is None:
         return None
     return _(
-        "No code can be sent to %(mobile)s until %(time)s: it has had all the codes a mobile "
-        "number can get in 24 hours. You can go on now and ask for the code then.",
+        "%(mobile)s has had all the codes a mobile number can get in 24 hours, so no code can "
+        "be sent to it until %(time)s. You can go on now and ask for the code then.",
         mobile=account.masked_mobile,
         time=retry_time(held.retry_at),
     )
