@@ -295,3 +295,6 @@ def test_every_recorded_action_check_and_reason_reads_in_words(agent, app, db_co
     refusals = set(re.findall(r'Refused\("(\w+)"', Path(otp.__file__).read_text()))
     assert {"cooldown", "last_code", "codes_used_up"} <= refusals
     assert refusals <= set(agent_timeline.OUTCOMES)
+    checked = set(re.findall(r'CheckResult\("(\w+)"', Path(otp.__file__).read_text()))
+    assert {"wrong", "earlier", "dead"} <= checked
+    assert checked - {"ok"} <= set(agent_timeline.OUTCOMES)

@@ -11,13 +11,14 @@ from tests import wizard
 from tests.conftest import csrf_token, log_in, post_form
 from tests.test_services import QueryCounter
 from tests.verification import challenge_on, enter_code, latest_code, send_codes_to
-from webapp import completion, signatures
+from webapp import completion, otp, signatures
 from webapp.extensions import db
 from webapp.models import (
     Account,
     Application,
     AuditEvent,
     Binding,
+    Challenge,
     Customer,
     SignatureRecord,
     SmsMessage,
@@ -129,6 +130,31 @@ def test_resend_waits_sixty_seconds_and_kills_the_old_code(customer, app, frozen
         "can no longer be used: it was entered wrongly 5 times or a newer code was sent. Ask"
         in page
     )
+
+
+def test_a_code_from_the_text_before_a_resend_is_named_as_such_and_uses_no_attempt(
+    customer, app, frozen, db_conn, monkeypatch
+):
+    codes = iter([123456, 654321])  # two codes that differ (random ones might not)
+    monkeypatch.setattr(otp.secrets, "randbelow", lambda _n: next(codes))
+    _reference, path = _awaiting(customer)
+    old_code = latest_code(app)
+    frozen.advance(seconds=60)
+    post_form(customer, f"{path}/resend", {}, source=path)
+    new_code = latest_code(app)
+    assert (old_code, new_code) == ("123456", "654321")
+    # Typed from the first text, on the page of the second code.
+    page = enter_code(customer, path, old_code).get_data(as_text=True)
+    assert (
+        "That code is from an earlier text message: it stopped working when we sent a newer one. "
+        "Enter the code from the newest message." in page
+    )
+    assert "Attempts left: 5." in customer.get(path).get_data(as_text=True)
+    events = AuditEvent.select().where(AuditEvent.action == "otp.checked")
+    assert [e.outcome for e in events] == ["earlier"]
+    assert Challenge.get(Challenge.status == Challenge.ACTIVE).attempts == 0
+    response = enter_code(customer, path, new_code)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/done")
 
 
 def test_an_expired_code_is_refused(customer, app, frozen):

@@ -43,6 +43,7 @@ OUTCOMES = {
     "failed": _l("Failed"),
     "locked": _l("Locked"),
     "wrong": _l("Wrong code"),
+    "earlier": _l("Code from an earlier message"),
     "expired": _l("Code expired"),
     "dead": _l("Code no longer usable"),
     "used": _l("Code already used"),

@@ -52,7 +52,8 @@ class NotLocked(Exception):
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What check() decided: ok, wrong, expired, dead, locked, used or missing.
+    """What check() decided: ok, wrong, earlier (a code a newer one replaced: not counted as
+    a wrong entry), expired, dead, locked, used or missing.
 
     lock_follows: using up the attempts left locks verification, rather than only ending this
     code (the subject's wrong entries in all run out first).
@@ -273,10 +274,14 @@ def _decide(customer, purpose, record, challenge_id, code, now):
         return CheckResult(_spent(challenge))
     if now >= challenge.expires_at:
         return CheckResult("expired")
-    if hmac.compare_digest(challenge.code_hash, _digest(challenge.public_id, code)):
+    if _matches(challenge, code):
         if challenge.move(Challenge.ACTIVE, Challenge.USED, used_at=now):
             return CheckResult("ok", WRONG_PER_CODE - challenge.attempts)
         return CheckResult(_spent(Challenge.get_by_id(challenge.id)))
+    if any(_matches(earlier, code) for earlier in challenge.replaced(now)):
+        # Typed from the text before a resend: said so, and no attempt is used up by it.
+        left, lock_follows = _attempts_left(challenge.attempts, record.wrong_entries)
+        return CheckResult("earlier", left, lock_follows=lock_follows)
     attempts = challenge.count_wrong_entry()
     if attempts is None:
         return CheckResult(_spent(Challenge.get_by_id(challenge.id)))
@@ -288,6 +293,11 @@ def _decide(customer, purpose, record, challenge_id, code, now):
         return CheckResult("dead")
     left, lock_follows = _attempts_left(attempts, wrong_in_all)
     return CheckResult("wrong", left, lock_follows=lock_follows)
+
+
+def _matches(challenge, code):
+    """Whether a code is the one a challenge sent (compared in constant time)."""
+    return hmac.compare_digest(challenge.code_hash, _digest(challenge.public_id, code))
 
 
 def _attempts_left(attempts, wrong_in_all):

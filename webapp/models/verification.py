@@ -91,6 +91,19 @@ class Challenge(BaseModel):
         )
         return query.execute() == 1
 
+    def replaced(self, now):
+        """The codes of this subject and purpose that newer ones replaced and that would still
+        be valid now: what a customer may type from an earlier text message."""
+        cls = type(self)
+        return list(
+            cls.select().where(
+                cls.subject == self.subject,
+                cls.purpose == self.purpose,
+                cls.status == cls.SUPERSEDED,
+                cls.expires_at > now,
+            )
+        )
+
     def count_wrong_entry(self):
         """Add a wrong entry to an active code; its new count, or None if it is no longer active."""
         cls = type(self)

@@ -64,6 +64,11 @@ def outcome_message(result, state):
             "That code is not right. You have %(num)d attempts left with this code.",
             result.attempts_left,
         )
+    if result.outcome == "earlier":
+        return _(
+            "That code is from an earlier text message: it stopped working when we sent a newer "
+            "one. Enter the code from the newest message."
+        )
     if result.outcome in ("expired", "dead", "used") and not may_ask(state):
         # No "ask for a new code": the page says below why not, or what asking would do.
         return _unusable_last_message(result.outcome)
