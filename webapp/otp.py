@@ -366,7 +366,7 @@ def state(*, subject, purpose, customer, mobile=None):
 
 
 def mobile_held(mobile, now=None):
-    """A Refused("mobile_limit") while the mobile number has had all its codes for the day
+    """A Refused("mobile_limit") while the mobile number has had all its codes for 24 hours
     (any customer, any purpose), saying when the next may go; else None."""
     return _over_ceiling(mobile, "", now or clock.now(), ("mobile_limit",))
 
