@@ -166,24 +166,24 @@ def test_the_confirm_page_says_when_the_mobile_number_has_had_its_codes_for_the_
     liu, app, db_conn
 ):
     page = text_of(liu.get(f"/services/pay/{RESIDENT}"))
-    assert "we will text a code to 186****2222" in page and "no code can be sent" not in page
+    assert "we will text a code to 186****2222" in page and "we cannot send it another" not in page
     send_codes_to(app, bound_account().reserved_mobile, 10)
     # (The exact time is checked on step 4 of the wizard, which uses the same message.)
     page = liu.get(f"/services/pay/{RESIDENT}").get_data(as_text=True)
     held = re.search(
-        r"186\*{4}2222 has had all the codes a mobile number can get in 24 hours, so no code can "
-        r"be sent to it until [^.]+\d\d\W+[AP]M\. You can go on now",
+        r"A mobile number may get at most 10 codes in 24 hours and 186\*{4}2222 has had them, so "
+        r"we cannot send it another until [^.]+\d\d\W+[AP]M\. You can continue now",
         page,
     )
     assert held, text_of_html(page)
     assert "we will text a code" not in page
     assert held.start() < page.index('aria-describedby="held-notice">Continue</button>')
     chinese = liu.get(f"/services/pay/{RESIDENT}", headers={"Accept-Language": "zh-CN"})
-    assert "186****2222 24 小时内可接收的验证码已达上限" in chinese.get_data(as_text=True)
+    assert "手机号 186****2222 已达上限" in chinese.get_data(as_text=True)
     # Where the balance is too low, that is what the page says; it offers no button.
     Account.update(balance_fen=39_999).where(Account.id == bound_account().id).execute()
     page = text_of(liu.get(f"/services/pay/{RESIDENT}"))
-    assert "balance is not enough" in page and "no code can be sent" not in page
+    assert "balance is not enough" in page and "we cannot send it another" not in page
 
 
 def test_the_same_form_submitted_twice_pays_once_and_shows_the_same_receipt(liu, app, db_conn):

@@ -294,14 +294,15 @@ def test_the_pages_before_a_code_page_say_when_the_mobile_number_has_had_its_cod
     reference = wizard.through_check(client, "zhang.wei")
     check = f"/bind/{reference}/check"
     page = client.get(check).get_data(as_text=True)
-    assert "no code can be sent" not in page and "Codes go to 138****8000" in page
+    assert "we cannot send it another" not in page and "Codes go to 138****8000" in page
     mobile = Application.get(Application.reference == reference).account.reserved_mobile
     send_codes_to(app, mobile, 10)
     # Step 4 says it above "Agree and submit", which it names; until is 24 hours after the
     # first of the ten codes, to the minute and rounded up, on the next day.
     held = (
-        "138****8000 has had all the codes a mobile number can get in 24 hours, so no code can be "
-        "sent to it until Mar 3, 2026, 9:01\u202fAM. You can go on now and ask for the code then."
+        "A mobile number may get at most 10 codes in 24 hours and 138****8000 has had them, so we "
+        "cannot send it another until Mar 3, 2026, 9:01\u202fAM. You can continue now and ask for "
+        "the code then."
     )
     counter = QueryCounter(monkeypatch)
     page = client.get(check).get_data(as_text=True)
@@ -317,8 +318,8 @@ def test_the_pages_before_a_code_page_say_when_the_mobile_number_has_had_its_cod
     assert held in refused  # a form sent back with an error still says it
     chinese = client.get(check, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert (
-        "138****8000 24 小时内可接收的验证码已达上限，2026年3月3日 09:01 前无法再向其发送验证码。"
-        in chinese
+        "每个手机号 24 小时内最多可接收 10 条验证码，手机号 138****8000 已达上限，"
+        "2026年3月3日 09:01 前无法再向其发送。" in chinese
     )
     # Going on anyway: the code page says the limit in place of "Send a new code".
     code_page = client.get(wizard.submit(client, reference).headers["Location"])
@@ -330,7 +331,7 @@ def test_the_pages_before_a_code_page_say_when_the_mobile_number_has_had_its_cod
     post_form(client, "/logout", {}, source="/dashboard")
     log_in(client, "liu.yang")
     page = client.get("/binding/unbind").get_data(as_text=True)
-    assert "We will text a code to 186****2222" in page and "no code can be sent" not in page
+    assert "We will text a code to 186****2222" in page and "we cannot send it another" not in page
     assert ">Send the code</button>" in page
     active = Binding.get(
         Binding.status == Binding.ACTIVE,
@@ -338,7 +339,7 @@ def test_the_pages_before_a_code_page_say_when_the_mobile_number_has_had_its_cod
     )
     send_codes_to(app, active.account.reserved_mobile, 10)
     page = client.get("/binding/unbind").get_data(as_text=True)
-    held = "so no code can be sent to it until Mar 3, 2026, 9:01\u202fAM"
+    held = "186****2222 has had them, so we cannot send it another until Mar 3, 2026, 9:01\u202fAM"
     assert held in page and "We will text a code" not in page
     assert page.index(held) < page.index('aria-describedby="held-notice">Continue</button>')
 

@@ -220,8 +220,10 @@ def held_notice(account):
     if held is None:
         return None
     return _(
-        "%(mobile)s has had all the codes a mobile number can get in 24 hours, so no code can "
-        "be sent to it until %(time)s. You can go on now and ask for the code then.",
+        "A mobile number may get at most %(limit)d codes in 24 hours and %(mobile)s has had "
+        "them, so we cannot send it another until %(time)s. You can continue now and ask for "
+        "the code then.",
+        limit=otp.SMS_PER_MOBILE,
         mobile=account.masked_mobile,
         time=retry_time(held.retry_at),
     )
