@@ -15,7 +15,8 @@
     target.focus();
   }
 
-  // "You can ask for a new code in N seconds": count down, then enable the resend button.
+  // "You can ask for a new code in N seconds": count down (its last second in the singular),
+  // then enable the resend button.
   function startCountdowns(root) {
     root.querySelectorAll("[data-countdown]").forEach(function (note) {
       var left = parseInt(note.getAttribute("data-countdown"), 10) || 0;
@@ -27,6 +28,9 @@
       var timer = window.setInterval(function () {
         left -= 1;
         if (seconds) seconds.textContent = String(left);
+        if (left === 1 && note.hasAttribute("data-one-second")) {
+          note.textContent = note.getAttribute("data-one-second");
+        }
         if (left <= 0) {
           window.clearInterval(timer);
           button.disabled = false;

@@ -159,6 +159,16 @@ def test_the_resend_countdown_runs_and_then_allows_a_new_code(open_page):
     assert countdown.get_attribute("aria-live") is None
     assert page.locator("[data-countdown-status]").get_attribute("aria-live") == "polite"
     assert page.locator("[data-countdown-status]").inner_text() == ""
+    # Its last second is said in the singular; then the button is ready. (The page's clock is
+    # moved on instead of waiting a minute.)
+    page.clock.install()
+    page.reload()
+    left = int(re.search(r"\d+", countdown.inner_text()).group(0))
+    page.clock.run_for((left - 1) * 1000)
+    assert countdown.inner_text() == "You can ask for a new code in 1 second."
+    page.clock.run_for(1000)
+    assert countdown.inner_text() == "You can ask for a new code now." and resend.is_enabled()
+    assert page.locator("[data-countdown-status]").inner_text() == "You can ask for a new code now."
 
 
 def test_in_chinese_with_javascript_off(open_page):

@@ -179,7 +179,12 @@ def refusal_message(refused):
     when = retry_time(refused.retry_at) if refused.retry_at else ""
     if refused.reason == "cooldown":
         seconds = max(1, math.ceil((refused.retry_at - clock.now()).total_seconds()))
-        return _("You can ask for a new code in %(n)s seconds.", n=seconds)
+        return ngettext(
+            "You can ask for a new code in %(n)s second.",
+            "You can ask for a new code in %(n)s seconds.",
+            seconds,
+            n=seconds,
+        )
     if refused.reason == "codes_used_up":
         return _(
             "You have asked for too many codes. Verification is locked until %(time)s; then try "
