@@ -432,6 +432,41 @@ def test_a_ceiling_lowered_below_what_was_sent_holds_until_enough_have_left_its_
     assert refusal.retry_at == context.at + datetime.timedelta(minutes=1)
 
 
+def test_only_a_replaced_code_of_the_same_request_is_an_earlier_one(zhang, context, monkeypatch):
+    codes = iter(range(111111, 999999, 111111))  # distinct codes, so no two can be confused
+    monkeypatch.setattr(otp.secrets, "randbelow", lambda _n: next(codes))
+    other_subject = "application:SSB-OTHER001"
+    # Another customer's code for the same request, replaced by zhang.wei's first.
+    wang = Customer.get(Customer.username == "wang.fang")
+    _, wangs_code = send(wang, ip="192.0.2.8")
+    context.advance(seconds=60)
+    first, first_code = send(zhang)
+    _, other_purpose_code = send(zhang, purpose="change_account")
+    _, other_subject_code = send(zhang, subject=other_subject, ip="192.0.2.9")
+    context.advance(seconds=60)
+    # Each of them is replaced by a newer code of its own subject and purpose.
+    current, current_code = send(zhang)
+    send(zhang, purpose="change_account")
+    send(zhang, subject=other_subject, ip="192.0.2.9")
+
+    def wrong_entries():
+        return VerificationSubject.get(VerificationSubject.subject == SUBJECT).wrong_entries
+
+    earlier = enter(zhang, current, first_code)
+    assert (earlier.outcome, earlier.attempts_left) == ("earlier", 5)
+    assert wrong_entries() == 0 and Challenge.get_by_id(current.id).attempts == 0
+    # A replaced code of another purpose or another request is just wrong, and counted.
+    assert enter(zhang, current, other_purpose_code).outcome == "wrong"
+    assert enter(zhang, current, other_subject_code).outcome == "wrong"
+    assert enter(zhang, current, wangs_code).outcome == "wrong"
+    assert wrong_entries() == 3
+    # Once it would have expired anyway, the earlier code is wrong too.
+    context.advance(minutes=4, seconds=1)  # the first code's five minutes are over
+    assert enter(zhang, current, first_code).outcome == "wrong"
+    assert wrong_entries() == 4 and Challenge.get_by_id(current.id).attempts == 4
+    assert enter(zhang, current, current_code).outcome == "ok"
+
+
 def test_notices_do_not_count_against_the_code_limits(zhang):
     for _ in range(12):
         sms.send_notice(customer=zhang, mobile="+8613800138000", text="Card ****1234 was bound.")

@@ -258,7 +258,7 @@ def check(*, customer, purpose, subject, challenge_id, code):
 
 def _decide(customer, purpose, record, challenge_id, code, now):
     """The CheckResult for one submitted code."""
-    challenge = Challenge.get_or_none(Challenge.public_id == challenge_id)
+    challenge, replaced = Challenge.entered(challenge_id, customer.id, record.subject, purpose, now)
     if (
         challenge is None
         or challenge.customer_id != customer.id
@@ -278,7 +278,7 @@ def _decide(customer, purpose, record, challenge_id, code, now):
         if challenge.move(Challenge.ACTIVE, Challenge.USED, used_at=now):
             return CheckResult("ok", WRONG_PER_CODE - challenge.attempts)
         return CheckResult(_spent(Challenge.get_by_id(challenge.id)))
-    if any(_matches(earlier, code) for earlier in challenge.replaced(now)):
+    if any(_matches(earlier, code) for earlier in replaced):
         # Typed from the text before a resend: said so, and no attempt is used up by it.
         left, lock_follows = _attempts_left(challenge.attempts, record.wrong_entries)
         return CheckResult("earlier", left, lock_follows=lock_follows)

@@ -91,18 +91,21 @@ class Challenge(BaseModel):
         )
         return query.execute() == 1
 
-    def replaced(self, now):
-        """The codes of this subject and purpose that newer ones replaced and that would still
-        be valid now: what a customer may type from an earlier text message."""
-        cls = type(self)
-        return list(
-            cls.select().where(
-                cls.subject == self.subject,
-                cls.purpose == self.purpose,
-                cls.status == cls.SUPERSEDED,
-                cls.expires_at > now,
-            )
+    @classmethod
+    def entered(cls, public_id, customer_id, subject, purpose, now):
+        """The challenge a code was entered for (None when there is none), and the customer's
+        codes for this subject and purpose that newer ones replaced and that would still be
+        valid now: what may be typed from an earlier text message. One statement."""
+        earlier = (
+            (cls.customer == customer_id)
+            & (cls.subject == subject)
+            & (cls.purpose == purpose)
+            & (cls.status == cls.SUPERSEDED)
+            & (cls.expires_at > now)
         )
+        rows = list(cls.select().where((cls.public_id == public_id) | earlier))
+        current = next((row for row in rows if row.public_id == public_id), None)
+        return current, [row for row in rows if row is not current]
 
     def count_wrong_entry(self):
         """Add a wrong entry to an active code; its new count, or None if it is no longer active."""
