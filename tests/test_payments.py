@@ -306,6 +306,48 @@ def test_a_form_whose_twin_paid_while_it_was_checked_shows_the_twins_receipt(
     assert_books_agree()
 
 
+def test_a_code_asked_for_while_the_twin_form_paid_shows_the_receipt(
+    liu, app, db_conn, monkeypatch
+):
+    # "Send a new code" in one tab just as the same form is paid in another.
+    path, key = confirm(liu)
+    send_code(liu, RESIDENT, key, source=path)
+    twin = authorise(liu, RESIDENT, key, latest_code(app))
+    looked = payments.paid_under
+    looks = []
+
+    def before_the_twin_paid(*args):
+        looks.append(args)
+        return None if len(looks) == 1 else looked(*args)
+
+    monkeypatch.setattr(payments, "paid_under", before_the_twin_paid)
+    answer = send_code(liu, RESIDENT, key, source=path, again="1")
+    assert answer.status_code == 303 and answer.headers["Location"] == twin.headers["Location"]
+    assert Payment.select().count() == 1 and len(looks) == 2
+
+
+def test_a_payment_refused_because_its_twin_paid_meanwhile_shows_the_receipt(
+    liu, app, db_conn, monkeypatch
+):
+    # The twin pays while this request checks its code: what this request then finds is the
+    # item paid, by that payment.
+    path, key = confirm(liu)
+    send_code(liu, RESIDENT, key, source=path)
+    code = latest_code(app)
+    real_pay = payments.pay
+
+    def twin_pays_first(*args, **kwargs):
+        real_pay(*args, **kwargs)
+        raise payments.Refused("paid")
+
+    monkeypatch.setattr(payments, "pay", twin_pays_first)
+    answer = authorise(liu, RESIDENT, key, code)
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == f"/services/payments/{Payment.get().receipt_number}"
+    assert Payment.select().count() == 1
+    assert_books_agree()
+
+
 def test_two_forms_for_one_item_at_once_pay_it_once(app, db_conn, frozen):
     clients = _two_tabs(app)
     forms = []

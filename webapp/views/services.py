@@ -197,7 +197,7 @@ def send_code(code):
         quote = _quote_from(access, code, base)
         sent = send_or_explain(payments.send_code, access, quote, key)
     except payments.Refused as refused:
-        return _refused(access, refused.reason)
+        return _refused_unless_paid(access, key, refused)
     if sent and form.again.data == "1":
         announce_new_code()
     return redirect(url_for("services.authorise", code=code, key=key, base=base), 303)
