@@ -172,12 +172,13 @@ def test_the_confirm_page_says_when_the_mobile_number_has_had_its_codes_for_the_
     page = liu.get(f"/services/pay/{RESIDENT}").get_data(as_text=True)
     held = re.search(
         r"A mobile number may get at most 10 codes in 24 hours and 186\*{4}2222 has had them, so "
-        r"we cannot send it another until [^.]+\d\d\W+[AP]M\. You can continue now",
+        r"we cannot send it another until [^.]+\d\d\W+[AP]M\. Please come back then\.",
         page,
     )
     assert held, text_of_html(page)
     assert "we will text a code" not in page
-    assert held.start() < page.index('aria-describedby="held-notice">Continue</button>')
+    # Nothing can be sent before then, so the page offers nothing to send.
+    assert "Send the code" not in page and f"/services/pay/{RESIDENT}/code" not in page
     chinese = liu.get(f"/services/pay/{RESIDENT}", headers={"Accept-Language": "zh-CN"})
     assert "手机号 186****2222 已达上限" in chinese.get_data(as_text=True)
     # Where the balance is too low, that is what the page says; it offers no button.

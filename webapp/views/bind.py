@@ -209,7 +209,7 @@ def check(reference):
         change_an_answer=failure in CHANGE_AN_ANSWER,
         agreement_text=agreement.text(language),
         agreement_version=agreement.VERSION,
-        held_notice=held_notice(application.account),
+        held_notice=held_notice(application.account, may_go_on=True),
     )
 
 

@@ -218,19 +218,30 @@ def refusal_message(refused):
     )
 
 
-def held_notice(account):
-    """What a page leading to a code page says in place of "we will text a code" while the
-    account's reserved mobile number has had all its codes for 24 hours; None otherwise."""
+def held_notice(account, may_go_on=False):
+    """What a page leading to a code page says while the account's reserved mobile number has
+    had all its codes for 24 hours; None otherwise. Where going on is of use (may_go_on: the
+    wizard keeps the application until the code can be asked for; a code the unbind already
+    sent still works on its code page) it says so; elsewhere, to come back."""
     held = otp.mobile_held(account.reserved_mobile) if account and account.reserved_mobile else None
     if held is None:
         return None
+    values = {
+        "limit": otp.SMS_PER_MOBILE,
+        "mobile": account.masked_mobile,
+        "time": retry_time(held.retry_at),
+    }
+    if may_go_on:
+        return _(
+            "A mobile number may get at most %(limit)d codes in 24 hours and %(mobile)s has had "
+            "them, so we cannot send it another until %(time)s. You can continue now and ask for "
+            "the code then.",
+            **values,
+        )
     return _(
         "A mobile number may get at most %(limit)d codes in 24 hours and %(mobile)s has had "
-        "them, so we cannot send it another until %(time)s. You can continue now and ask for "
-        "the code then.",
-        limit=otp.SMS_PER_MOBILE,
-        mobile=account.masked_mobile,
-        time=retry_time(held.retry_at),
+        "them, so we cannot send it another until %(time)s. Please come back then.",
+        **values,
     )
 
 

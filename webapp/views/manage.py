@@ -44,7 +44,7 @@ def unbind():
         form=form,
         binding=active,
         application=None,
-        held_notice=held_notice(active.account),
+        held_notice=held_notice(active.account, may_go_on=True),
     )
 
 
