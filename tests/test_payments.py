@@ -74,6 +74,14 @@ def authorise(client, item, key, code, base="", challenge=None):
     )
 
 
+def code_sent(client, app, item=RESIDENT):
+    """Confirm and send the code; returns (the form's key, the code, its challenge id)."""
+    path, key = confirm(client, item)
+    send_code(client, item, key, source=path)
+    page = client.get(f"/services/pay/{item}/authorise?key={key}").get_data(as_text=True)
+    return key, latest_code(app), CHALLENGE.search(page).group(1)
+
+
 def pay(client, app, item=RESIDENT, base=None):
     """The whole flow; returns (key, the response to entering the code)."""
     path, key = confirm(client, item, base)
@@ -188,12 +196,7 @@ def test_the_confirm_page_says_when_the_mobile_number_has_had_its_codes_for_the_
 
 
 def test_the_same_form_submitted_twice_pays_once_and_shows_the_same_receipt(liu, app, db_conn):
-    path, key = confirm(liu)
-    send_code(liu, RESIDENT, key, source=path)
-    code = latest_code(app)
-    challenge = CHALLENGE.search(
-        liu.get(f"/services/pay/{RESIDENT}/authorise?key={key}").get_data(as_text=True)
-    ).group(1)
+    key, code, challenge = code_sent(liu, app)
     first = authorise(liu, RESIDENT, key, code, challenge=challenge)
     again = authorise(liu, RESIDENT, key, code, challenge=challenge)
     assert first.status_code == again.status_code == 303
@@ -204,7 +207,7 @@ def test_the_same_form_submitted_twice_pays_once_and_shows_the_same_receipt(liu,
 
     # Back to the confirm page's form and press Send again: the receipt, and no new code.
     outbox_before = _outbox_size(app)
-    back = send_code(liu, RESIDENT, key, source=path)
+    back = send_code(liu, RESIDENT, key, source=f"/services/pay/{RESIDENT}")
     assert back.status_code == 303 and back.headers["Location"] == first.headers["Location"]
     assert _outbox_size(app) == outbox_before
     # A retry of the code page after a timeout lands on the receipt too.
@@ -277,27 +280,29 @@ def test_two_simultaneous_submits_of_one_form_pay_once(app, db_conn):
     assert_books_agree()
 
 
-def test_a_form_whose_twin_paid_while_it_was_checked_shows_the_twins_receipt(
-    liu, app, db_conn, monkeypatch
-):
-    # The twin (the same form from a second tab, or a double tap) pays between this request's
-    # look for a payment under its key and its look at the item, which it then finds paid.
-    path, key = confirm(liu)
-    send_code(liu, RESIDENT, key, source=path)
-    code = latest_code(app)
-    challenge = CHALLENGE.search(
-        liu.get(f"/services/pay/{RESIDENT}/authorise?key={key}").get_data(as_text=True)
-    ).group(1)
-    twin = authorise(liu, RESIDENT, key, code, challenge=challenge)
-    assert twin.status_code == 303
-    looked = payments.paid_under
-    looks = []
+def first_look_before_the_twin_paid(monkeypatch):
+    """The request's first look for a payment under its key finds none, as if the same form
+    sent from another tab paid just after it; later looks find that payment. Returns the list
+    of looks made."""
+    looked, looks = payments.paid_under, []
 
     def before_the_twin_paid(*args):
         looks.append(args)
         return None if len(looks) == 1 else looked(*args)
 
     monkeypatch.setattr(payments, "paid_under", before_the_twin_paid)
+    return looks
+
+
+def test_a_form_whose_twin_paid_while_it_was_checked_shows_the_twins_receipt(
+    liu, app, db_conn, monkeypatch
+):
+    # The twin (the same form from a second tab, or a double tap) pays between this request's
+    # look for a payment under its key and its look at the item, which it then finds paid.
+    key, code, challenge = code_sent(liu, app)
+    twin = authorise(liu, RESIDENT, key, code, challenge=challenge)
+    assert twin.status_code == 303
+    looks = first_look_before_the_twin_paid(monkeypatch)
     answer = authorise(liu, RESIDENT, key, code, challenge=challenge)
     assert answer.status_code == 303 and answer.headers["Location"] == twin.headers["Location"]
     receipt = text_of(liu.get(answer.headers["Location"]))
@@ -314,14 +319,7 @@ def test_a_code_asked_for_while_the_twin_form_paid_shows_the_receipt(
     path, key = confirm(liu)
     send_code(liu, RESIDENT, key, source=path)
     twin = authorise(liu, RESIDENT, key, latest_code(app))
-    looked = payments.paid_under
-    looks = []
-
-    def before_the_twin_paid(*args):
-        looks.append(args)
-        return None if len(looks) == 1 else looked(*args)
-
-    monkeypatch.setattr(payments, "paid_under", before_the_twin_paid)
+    looks = first_look_before_the_twin_paid(monkeypatch)
     answer = send_code(liu, RESIDENT, key, source=path, again="1")
     assert answer.status_code == 303 and answer.headers["Location"] == twin.headers["Location"]
     assert Payment.select().count() == 1 and len(looks) == 2
@@ -381,18 +379,13 @@ def test_a_balance_too_low_is_refused_before_and_at_payment_and_changes_nothing(
     Account.update(balance_fen=39_999).where(Account.id == account.id).execute()
     page = text_of(liu.get(f"/services/pay/{RESIDENT}"))
     assert "balance is not enough" in page and "Send the code" not in page
-    path, key = f"/services/pay/{RESIDENT}", payments.new_key()
+    key = payments.new_key()
     refused = send_code(liu, RESIDENT, key, source="/services/pay")
     assert "balance is not enough" in text_of(refused) and _outbox_size(app) == 0
 
     # Enough when the code is sent, too little when it is entered (money moved meanwhile).
     Account.update(balance_fen=40_000).where(Account.id == account.id).execute()
-    path, key = confirm(liu)
-    send_code(liu, RESIDENT, key, source=path)
-    code = latest_code(app)
-    challenge = CHALLENGE.search(
-        liu.get(f"/services/pay/{RESIDENT}/authorise?key={key}").get_data(as_text=True)
-    ).group(1)
+    key, code, challenge = code_sent(liu, app)
     Account.update(balance_fen=39_999).where(Account.id == account.id).execute()
     response = authorise(liu, RESIDENT, key, code, challenge=challenge)
     assert response.status_code == 200 and "balance is not enough" in text_of(response)
@@ -471,12 +464,7 @@ def test_an_item_outside_its_window_is_refused_and_changes_nothing(liu, app, db_
     assert _outbox_size(app) == 0
 
     # The window closes between sending the code and entering it.
-    path, key = confirm(liu)
-    send_code(liu, RESIDENT, key, source=path)
-    code = latest_code(app)
-    challenge = CHALLENGE.search(
-        liu.get(f"/services/pay/{RESIDENT}/authorise?key={key}").get_data(as_text=True)
-    ).group(1)
+    key, code, challenge = code_sent(liu, app)
     yesterday = registry.today() - datetime.timedelta(days=1)
     RegistryPayableItem.update(closes_on=yesterday).where(
         RegistryPayableItem.code == RESIDENT
@@ -592,12 +580,7 @@ def test_payments_and_receipts_stay_readable_after_the_card_is_unbound(liu, app,
 
 
 def test_a_card_suspended_after_the_code_was_sent_blocks_the_payment(liu, app, db_conn):
-    path, key = confirm(liu)
-    send_code(liu, RESIDENT, key, source=path)
-    code = latest_code(app)
-    challenge = CHALLENGE.search(
-        liu.get(f"/services/pay/{RESIDENT}/authorise?key={key}").get_data(as_text=True)
-    ).group(1)
+    key, code, challenge = code_sent(liu, app)
     report_card("liu.yang", "frozen")
     response = authorise(liu, RESIDENT, key, code, challenge=challenge)
     page = text_of(response)
