@@ -223,7 +223,7 @@ def held_notice(account, may_go_on=False):
     had all its codes for 24 hours; None otherwise. Where going on is of use (may_go_on: the
     wizard keeps the application until the code can be asked for; a code the unbind already
     sent still works on its code page) it says so; elsewhere, to come back."""
-    held = otp.mobile_held(account.reserved_mobile) if account and account.reserved_mobile else None
+    held = otp.mobile_held(account.reserved_mobile)
     if held is None:
         return None
     values = {
