@@ -23,6 +23,7 @@ pytestmark = pytest.mark.database
 SUBJECT = "application:SSB-7K3M9QXD"
 CARD = "K90001234"
 HOST = "bank.example"
+TERMS = otp.terms(card=CARD, account="6222020000002345")
 CODE_LINE = re.compile(r"^@bank\.example #(\d{6})$")
 AGENT = SimpleNamespace(actor_kind="agent", id=7, username="agent.li")
 
@@ -53,6 +54,7 @@ def send(customer, subject=SUBJECT, purpose="bind", mobile=None, ip="203.0.113.7
         account_tail=account.number,
         locale="en",
         host=HOST,
+        terms=TERMS,
     )
     return challenge, code_in(sms.outbox()[0].text)
 
@@ -62,13 +64,14 @@ def code_in(text):
     return CODE_LINE.match(text.splitlines()[-1]).group(1)
 
 
-def enter(customer, challenge, code, purpose="bind", subject=SUBJECT):
+def enter(customer, challenge, code, purpose="bind", subject=SUBJECT, terms=TERMS):
     return otp.check(
         customer=customer,
         purpose=purpose,
         subject=subject,
         challenge_id=challenge.public_id,
         code=code,
+        terms=terms,
     )
 
 
@@ -201,6 +204,19 @@ def test_a_code_for_another_purpose_subject_or_customer_is_missing(zhang):
     assert enter(zhang, unknown, code).outcome == "missing"
     # None of those attempts counted against the real code.
     assert enter(zhang, challenge, code).outcome == "ok"
+
+
+def test_a_code_proves_only_the_terms_its_text_named(zhang):
+    challenge, code = send(zhang)
+    other_account = otp.terms(card=CARD, account="6222020000009999")
+    other_card = otp.terms(card="K90009999", account="6222020000002345")
+    for terms in (other_account, other_card):
+        result = enter(zhang, challenge, code, terms=terms)
+        assert result.outcome == "wrong"
+    assert Challenge.get_by_id(challenge.id).attempts == 2
+    # The terms are the same however they are named.
+    same = otp.terms(account="6222020000002345", card=CARD)
+    assert enter(zhang, challenge, code, terms=same).outcome == "ok"
 
 
 def test_ten_wrong_entries_across_codes_lock_the_subject_for_thirty_minutes(zhang, context):

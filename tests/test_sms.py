@@ -14,6 +14,7 @@ from webapp.models import Account, AuditEvent, Challenge, Customer, SmsMessage
 pytestmark = pytest.mark.database
 
 SUBJECT = "application:SSB-7K3M9QXD"
+TERMS = otp.terms(card="K90001234", account="6222020000002345")
 
 
 @pytest.fixture
@@ -62,6 +63,7 @@ def send(customer, purpose="bind", subject=SUBJECT, locale="en"):
         account_tail=account.number,
         locale=locale,
         host="bank.example",
+        terms=TERMS,
     )
 
 
@@ -230,6 +232,7 @@ def test_twilio_gets_the_account_credentials_number_text_and_callback(zhang, fak
             subject=SUBJECT,
             challenge_id=challenge.public_id,
             code=code,
+            terms=TERMS,
         ).outcome
         == "ok"
     )
@@ -287,6 +290,7 @@ def test_a_provider_failure_is_recorded_and_leaves_nothing_half_done(
             subject=SUBJECT,
             challenge_id=dead.public_id,
             code=code_sent,
+            terms=TERMS,
         ).outcome
         == "missing"
     )
@@ -323,6 +327,7 @@ def test_no_code_or_full_mobile_is_kept_in_the_database_audit_or_logs(
         subject=SUBJECT,
         challenge_id=first.public_id,
         code="000000" if codes[0] != "000000" else "111111",
+        terms=TERMS,
     )
     context.advance(seconds=60)
     fake_twilio.fail_with("invalid_number")
@@ -338,6 +343,7 @@ def test_no_code_or_full_mobile_is_kept_in_the_database_audit_or_logs(
         subject=SUBJECT,
         challenge_id=second.public_id,
         code=codes[-1],
+        terms=TERMS,
     )
     sms.send_notice(customer=zhang, mobile="+8613800138000", text="Card ****1234 was bound.")
 

@@ -10,7 +10,14 @@ import pytest
 from tests import wizard
 from tests.conftest import csrf_token, log_in, post_form
 from tests.test_services import QueryCounter
-from tests.verification import challenge_on, enter_code, latest_code, send_codes_to
+from tests.verification import (
+    challenge_on,
+    enter_code,
+    latest_code,
+    send_codes_to,
+    session_cookie,
+    signed_in_with,
+)
 from webapp import completion, otp, signatures
 from webapp.extensions import db
 from webapp.models import (
@@ -52,10 +59,10 @@ def test_the_code_page_says_where_the_code_went(customer, app):
 def test_the_right_code_binds_the_card_and_seals_the_signature(customer, app, db_conn):
     reference, path = _awaiting(customer)
     assert "Example Bank: " in _outbox_text(app)
-    session_before = customer.get_cookie("ssb_session").value
+    before = session_cookie(customer)
     response = enter_code(customer, path, latest_code(app))
     assert response.status_code == 303 and response.headers["Location"].endswith("/done")
-    assert customer.get_cookie("ssb_session").value != session_before
+    assert signed_in_with(app, session_cookie(customer)) and not signed_in_with(app, before)
 
     page = customer.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your card is bound" in page and reference in page
@@ -372,9 +379,12 @@ def test_unbind_with_a_code_ends_the_binding(client, app, frozen, db_conn):
     post_form(client, "/binding/unbind/verify/resend", {}, source="/binding/unbind/verify")
     code_page = client.get("/binding/unbind/verify").get_data(as_text=True)
     assert "We sent a new code. Any earlier code no longer works." in code_page
+    before = session_cookie(client)
     response = enter_code(client, "/binding/unbind/verify", latest_code(app))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "is no longer bound" in page and "Not bound" in page
+    # The code started a new session: a copy of the cookie from before it no longer works.
+    assert signed_in_with(app, session_cookie(client)) and not signed_in_with(app, before)
     # The application that bound the card is completed; the binding it made has ended.
     assert re.search(r'<span class="tag">Completed</span>', page) and "Binding ended" in page
     ended = Binding.get()
@@ -556,3 +566,32 @@ def test_each_code_page_takes_at_most_eight_queries(client, app, db_conn, monkey
         page = who.get(path).get_data(as_text=True)
         assert 'name="code"' in page and "Send a new code" in page
         assert counter.count <= 8, (path, counter.count)
+
+
+def test_a_code_sent_before_an_answer_changed_does_not_verify_the_new_answers(
+    customer, app, db_conn
+):
+    zhang = Customer.get(Customer.username == "zhang.wei")
+    other = Account.create(
+        customer=zhang,
+        number="6222021001000099999",
+        kind="debit",
+        currency="CNY",
+        status="active",
+        balance_fen=100,
+        reserved_mobile="+8613900001111",
+    )
+    reference, path = _awaiting(customer)
+    first_code, first_challenge = latest_code(app), challenge_on(customer, path)
+    response = post_form(customer, f"{path}/change", {}, source=path)
+    assert response.headers["Location"].endswith(f"/bind/{reference}/check")
+    assert Challenge.get(Challenge.public_id == first_challenge).status == "dead"
+    wizard.choose_account(customer, reference, str(other.id))
+    # Submitted again within a minute of the first code: no new one may go yet.
+    response = wizard.submit(customer, reference)
+    page = customer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Ask for a new code to be sent to 139****1111." in " ".join(page.split())
+    assert "You can ask for a new code in" in page
+    page = enter_code(customer, path, first_code, first_challenge).get_data(as_text=True)
+    assert "can no longer be used" in page
+    assert Binding.select().where(Binding.customer == zhang).count() == 0

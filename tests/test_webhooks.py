@@ -30,6 +30,7 @@ def message(app, db_conn, fake_twilio):
             account_tail=account.number,
             locale="en",
             host="bank.example",
+            terms=otp.terms(card="K90001234", account=account.number),
         )
         return SmsMessage.get(SmsMessage.challenge == challenge)
 

@@ -43,4 +43,17 @@ def send_codes_to(app, mobile, count):
                 account_tail="6222020000001234",
                 locale="en",
                 host="bank.example",
+                terms=otp.terms(card="K90001234", account="6222020000001234"),
             )
+
+
+def session_cookie(client):
+    """The value of the client's session cookie."""
+    return client.get_cookie("ssb_session").value
+
+
+def signed_in_with(app, cookie):
+    """Whether a browser holding this session cookie (a copy, say) is still signed in."""
+    browser = app.test_client()
+    browser.set_cookie("ssb_session", cookie)
+    return browser.get("/dashboard").status_code == 200

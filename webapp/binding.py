@@ -118,14 +118,17 @@ def submit(application, *, language, ip, user_agent):
 
 
 def back_to_draft(application):
-    """Let a customer awaiting verification change an answer: the application becomes a draft."""
-    _update(application, AWAITING_VERIFICATION, status=DRAFT, step=4)
-    audit.record(
-        "application.reopened",
-        actor=application.customer,
-        customer=application.customer_id,
-        subject=application.reference,
-    )
+    """Let a customer awaiting verification change an answer: the application becomes a draft,
+    and a code sent for the answers as they were stops working."""
+    with db.database.atomic():
+        _update(application, AWAITING_VERIFICATION, status=DRAFT, step=4)
+        Challenge.kill_active(code_subject(application))
+        audit.record(
+            "application.reopened",
+            actor=application.customer,
+            customer=application.customer_id,
+            subject=application.reference,
+        )
 
 
 def cancel(application, *, actor, reason="customer"):

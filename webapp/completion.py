@@ -26,6 +26,16 @@ def unbind_subject(active):
     return f"binding:{active.id}"
 
 
+def application_terms(application):
+    """What an application's code authorises, as its text names it: this card, this account."""
+    return otp.terms(card=application.card_number, account=application.account.number)
+
+
+def binding_terms(active):
+    """What a binding's unbind code authorises: ending this card's binding to this account."""
+    return otp.terms(card=active.card_number, account=active.account.number)
+
+
 def send_application_code(application, *, ip, locale, host):
     """Text the code for an application awaiting verification (raises otp.Refused / sms.SendFailed)."""
     return otp.issue(
@@ -38,6 +48,7 @@ def send_application_code(application, *, ip, locale, host):
         account_tail=application.account.number,
         locale=locale,
         host=host,
+        terms=application_terms(application),
     )
 
 
@@ -53,6 +64,7 @@ def send_unbind_code(active, *, ip, locale, host):
         account_tail=active.account.number,
         locale=locale,
         host=host,
+        terms=binding_terms(active),
     )
 
 
@@ -65,6 +77,7 @@ def verify_application(application, *, challenge_id, code, ip, user_agent):
             subject=subject_of(application),
             challenge_id=challenge_id,
             code=code,
+            terms=application_terms(application),
         )
         if result.outcome != "ok":
             return result, None
@@ -116,6 +129,7 @@ def verify_unbind(active, *, challenge_id, code, reason):
             subject=unbind_subject(active),
             challenge_id=challenge_id,
             code=code,
+            terms=binding_terms(active),
         )
         if result.outcome == "ok":
             binding.end(active, actor=active.customer, reason=reason)

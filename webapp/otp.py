@@ -1,13 +1,16 @@
 """The one-time-code policy: issuing, checking, the sending limits and locks (SPEC 3.1).
 
 A code is 6 digits from `secrets`, valid 5 minutes, bound to one customer, purpose, subject and
-challenge, and kept only as an HMAC keyed by the server. Every issue, check, refusal, lock and
+challenge, and kept only as an HMAC keyed by the server. The HMAC also covers the terms the
+code's text names (the card and account, a payment's item and amount): a code proves those
+terms and no others, whatever a form sends with it. Every issue, check, refusal, lock and
 unlock is audited with masked data; the code itself is never logged, stored or audited.
 """
 
 import datetime
 import hashlib
 import hmac
+import json
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -96,10 +99,12 @@ def issue(
     account_tail,
     locale,
     host,
+    terms,
     amount_fen=None,
 ):
     """Send a new code by SMS and return its Challenge; raises Refused or sms.SendFailed.
-    A payment's code names the amount it authorises (amount_fen).
+    A payment's code names the amount it authorises (amount_fen). terms: what the code
+    authorises, as text (see terms()); check() must be given the same.
 
     Call it outside a transaction: it commits the challenge before the provider call, so no
     lock is held while the provider answers, and the records of a failure are kept.
@@ -118,7 +123,7 @@ def issue(
         host=host,
         amount_fen=amount_fen,
     )
-    challenge, message = _open(customer, purpose, subject, mobile, ip or "", code)
+    challenge, message = _open(customer, purpose, subject, mobile, ip or "", _Entry(code, terms))
     try:
         sms.send_code(message=message, text=text)
     except sms.SendFailed as exc:
@@ -146,7 +151,7 @@ def issue(
     return challenge
 
 
-def _open(customer, purpose, subject, mobile, ip, code):
+def _open(customer, purpose, subject, mobile, ip, entry):
     """Under a lock, record the code as being sent, or raise Refused (audited) if it may not."""
     now = clock.now()
     with db.database.atomic():
@@ -162,7 +167,7 @@ def _open(customer, purpose, subject, mobile, ip, code):
                 purpose=purpose,
                 subject=subject,
                 masked_mobile=pii.mask_mobile(mobile),
-                code_hash=_digest(public_id, code),
+                code_hash=_digest(public_id, entry),
                 ip=ip,
                 created_at=now,
                 expires_at=now + VALID_FOR,
@@ -227,8 +232,9 @@ def _over_ceiling(mobile, ip, now, reasons):
     return None
 
 
-def check(*, customer, purpose, subject, challenge_id, code):
-    """Decide whether a code proves this purpose for this subject; works in a caller's transaction.
+def check(*, customer, purpose, subject, challenge_id, code, terms):
+    """Decide whether a code proves this purpose for this subject, on these terms (as given to
+    issue(): a code sent for other terms is a wrong code); works in a caller's transaction.
 
     A correct code is consumed by a guarded UPDATE (... WHERE status = 'active'), so of two
     simultaneous correct submissions exactly one is "ok" and the other "used".
@@ -236,13 +242,13 @@ def check(*, customer, purpose, subject, challenge_id, code):
     _check_subject(subject)
     customer = _customer(customer)
     challenge_id = str(challenge_id or "")[:64]
-    code = "".join(unicodedata.normalize("NFKC", str(code or "")).split())
+    entry = _Entry("".join(unicodedata.normalize("NFKC", str(code or "")).split()), terms)
     now = clock.now()
     with db.database.atomic():
         # A write first: SQLite then waits for the write lock instead of failing to upgrade a
         # read snapshot that a simultaneous check made stale.
         record = VerificationSubject.row(subject, now)
-        result = _decide(customer, purpose, record, challenge_id, code, now)
+        result = _decide(customer, purpose, record, challenge_id, entry, now)
         _audit(
             "otp.checked",
             customer,
@@ -256,7 +262,7 @@ def check(*, customer, purpose, subject, challenge_id, code):
     return result
 
 
-def _decide(customer, purpose, record, challenge_id, code, now):
+def _decide(customer, purpose, record, challenge_id, entry, now):
     """The CheckResult for one submitted code."""
     challenge, replaced = Challenge.entered(challenge_id, customer.id, record.subject, purpose, now)
     if (
@@ -274,11 +280,11 @@ def _decide(customer, purpose, record, challenge_id, code, now):
         return CheckResult(_spent(challenge))
     if now >= challenge.expires_at:
         return CheckResult("expired")
-    if _matches(challenge, code):
+    if _matches(challenge, entry):
         if challenge.move(Challenge.ACTIVE, Challenge.USED, used_at=now):
             return CheckResult("ok", WRONG_PER_CODE - challenge.attempts)
         return CheckResult(_spent(Challenge.get_by_id(challenge.id)))
-    if any(_matches(earlier, code) for earlier in replaced):
+    if any(_matches(earlier, entry) for earlier in replaced):
         # Typed from the text before a resend: said so, and no attempt is used up by it.
         left, lock_follows = _attempts_left(challenge.attempts, record.wrong_entries)
         return CheckResult("earlier", left, lock_follows=lock_follows)
@@ -295,9 +301,10 @@ def _decide(customer, purpose, record, challenge_id, code, now):
     return CheckResult("wrong", left, lock_follows=lock_follows)
 
 
-def _matches(challenge, code):
-    """Whether a code is the one a challenge sent (compared in constant time)."""
-    return hmac.compare_digest(challenge.code_hash, _digest(challenge.public_id, code))
+def _matches(challenge, entry):
+    """Whether a code is the one a challenge sent, for the same terms (compared in constant
+    time)."""
+    return hmac.compare_digest(challenge.code_hash, _digest(challenge.public_id, entry))
 
 
 def _attempts_left(attempts, wrong_in_all):
@@ -399,9 +406,25 @@ def _customer(customer):
     return customer if isinstance(customer, Customer) else Customer.get_by_id(customer)
 
 
-def _digest(public_id, code):
-    """The keyed hash of a code, bound to its challenge's public id."""
-    message = f"{public_id}:{code}".encode()
+@dataclass(frozen=True)
+class _Entry:
+    """A code with the terms it is sent for, or entered to prove."""
+
+    code: str
+    terms: str
+
+
+def terms(**named):
+    """What a code authorises, as check() and issue() take it: the named values in a fixed
+    order (terms(card="M31452876", account="6222...") is terms(account=..., card=...))."""
+    if not named:
+        raise ValueError("a code authorises something: name it")
+    return json.dumps({name: str(value) for name, value in named.items()}, sort_keys=True)
+
+
+def _digest(public_id, entry):
+    """The keyed hash of a code, bound to its challenge's public id and its terms."""
+    message = json.dumps([public_id, entry.code, entry.terms]).encode()
     return hmac.new(_code_key(), message, hashlib.sha256).hexdigest()
 
 

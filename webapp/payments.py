@@ -1,10 +1,11 @@
 """Paying social insurance fees from the bound account, exactly once.
 
 The confirm page carries an idempotency key. Paying checks the SMS code (purpose "pay", subject
-"payment:<key>"), debits the account with one conditional UPDATE that never goes below zero,
-writes the payment and the registry's record of it, all in one transaction. Only one check of a
-code can be "ok", and the key is unique in the payments table, so a double tap, a resubmitted
-form or a retry pays once and finds the same receipt. A refusal changes nothing.
+"payment:<key>", terms: the item, base, amount and account its text named), debits the account
+with one conditional UPDATE that never goes below zero, writes the payment and the registry's
+record of it, all in one transaction. Only one check of a code can be "ok", and the key is unique
+in the payments table, so a double tap, a resubmitted form or a retry pays once and finds the
+same receipt. A refusal changes nothing.
 """
 
 import re
@@ -69,6 +70,16 @@ def new_key():
 def subject_of(key):
     """The verification subject of a payment's code."""
     return f"payment:{key}"
+
+
+def terms_of(quote_):
+    """What a payment's code authorises: this item, at this base and amount, from this account."""
+    return otp.terms(
+        item=quote_.item.code,
+        base=quote_.base_fen,
+        amount=quote_.amount_fen,
+        account=quote_.account.number,
+    )
 
 
 def parse_base(text):
@@ -136,6 +147,7 @@ def send_code(access, quote_, key, *, ip, locale, host):
         account_tail=quote_.account.number,
         locale=locale,
         host=host,
+        terms=terms_of(quote_),
         amount_fen=quote_.amount_fen,
     )
 
@@ -155,6 +167,7 @@ def pay(access, code, base_fen, key, *, challenge_id, sms_code, today):
                 subject=subject_of(key),
                 challenge_id=challenge_id,
                 code=sms_code,
+                terms=terms_of(quote_),
             )
             if result.outcome == "ok":
                 return Outcome(_debit_and_record(access, quote_, key), result)

@@ -201,6 +201,7 @@ def test_a_mobile_numbers_daily_limit_is_said_before_any_press(open_page, live_s
                 account_tail="0000",
                 locale="zh_Hans_CN",
                 host="localhost",
+                terms=otp.terms(card=person["card"], account="0000"),
             )
     page.reload()
     assert page.get_by_text("该手机号 24 小时内可接收的验证码已达上限").is_visible()

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from webapp import agreement, binding, completion, signatures
 from webapp.forms import CancelForm, CodeForm, UnbindForm
 from webapp.models import Application, Binding, SignatureRecord
+from webapp.views.auth import start_session
 from webapp.views.codes import announce_new_code, held_notice, page_state, send_or_explain
 from webapp.views.navigation import render_page
 
@@ -70,7 +71,7 @@ def unbind_verify():
             reason=session["unbind_reason"],
         )
         if result.outcome == "ok":
-            session.pop("unbind_reason", None)
+            start_session(current_user._get_current_object())  # which forgets the reason too
             flash(_("Your card %(card)s is no longer bound.", card=active.masked_card), "success")
             return redirect(url_for("banking.my_binding"), 303)
     state, wait = page_state(

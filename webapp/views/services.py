@@ -17,6 +17,7 @@ from webapp import payments, pii, registry, social_security
 from webapp.models import Payment
 from webapp.payment_forms import BaseForm, PayForm, SendCodeForm
 from webapp.views import services_text
+from webapp.views.auth import start_session
 from webapp.views.codes import announce_new_code, held_notice, page_state, send_or_explain
 from webapp.views.navigation import render_page, wants_fragment
 
@@ -270,7 +271,10 @@ def authorise(code):
             abort(404)
         if outcome.payment is not None:
             number = outcome.payment.receipt_number
-            return _replayed(number) if outcome.replayed else _to_receipt(number)
+            if outcome.replayed:
+                return _replayed(number)
+            start_session(current_user._get_current_object())  # after each successful code
+            return _to_receipt(number)
         checked = outcome.check
     state, wait = page_state(
         payments.subject_of(key), payments.PURPOSE, quote.account.reserved_mobile, form, checked
