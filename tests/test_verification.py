@@ -9,7 +9,7 @@ import pytest
 
 from tests import wizard
 from tests.conftest import csrf_token, log_in, post_form
-from tests.test_services import QueryCounter
+from tests.test_services import QueryCounter, report_card, text_of
 from tests.verification import (
     challenge_on,
     enter_code,
@@ -18,7 +18,7 @@ from tests.verification import (
     session_cookie,
     signed_in_with,
 )
-from webapp import completion, otp, signatures
+from webapp import binding, completion, otp, signatures
 from webapp.extensions import db
 from webapp.models import (
     Account,
@@ -595,3 +595,146 @@ def test_a_code_sent_before_an_answer_changed_does_not_verify_the_new_answers(
     page = enter_code(customer, path, first_code, first_challenge).get_data(as_text=True)
     assert "can no longer be used" in page
     assert Binding.select().where(Binding.customer == zhang).count() == 0
+
+
+def test_a_card_reported_lost_after_the_code_was_sent_is_refused_when_the_code_comes_in(
+    customer, app, frozen, db_conn
+):
+    reference, path = _awaiting(customer)
+    code = latest_code(app)
+    report_card("zhang.wei", "lost")
+    response = enter_code(customer, path, code)
+    assert response.headers["Location"].endswith(f"/bind/{reference}/check")
+    page = text_of(customer.get(response.headers["Location"]))
+    assert "Your card is reported lost." in page and "Step 4 of 5" in page
+    application = Application.get(Application.reference == reference)
+    assert (application.status, application.failure) == ("draft", "card_lost")
+    zhang = Customer.get(Customer.username == "zhang.wei")
+    assert Binding.select().where(Binding.customer == zhang).count() == 0
+    event = AuditEvent.get(AuditEvent.action == "application.preflight_failed")
+    assert event.details == {"check": "card_lost", "at": "verification"}
+    # Found again, the card binds from Check your answers with a new code.
+    report_card("zhang.wei", "active")
+    frozen.advance(seconds=60)
+    assert wizard.submit(customer, reference).headers["Location"].endswith(path)
+    assert enter_code(customer, path, latest_code(app)).headers["Location"].endswith("/done")
+
+
+def _second_profile_of(username):
+    """Another online-banking profile of the same person (same name and ID number), with an
+    account of its own; returns its username."""
+    person = Customer.get(Customer.username == username)
+    twin = Customer.create(
+        username=f"{username}.2",
+        password_hash=person.password_hash,
+        name=person.name,
+        id_number=person.id_number,
+    )
+    Account.create(
+        customer=twin,
+        number="6222021001000077777",
+        kind="debit",
+        currency="CNY",
+        status="active",
+        balance_fen=100,
+        reserved_mobile="+8613900002222",
+    )
+    return twin.username
+
+
+def test_a_card_bound_from_another_profile_meanwhile_is_refused_when_the_code_comes_in(
+    app, db_conn
+):
+    first, second = app.test_client(), app.test_client()
+    for browser, username in ((first, "zhang.wei"), (second, _second_profile_of("zhang.wei"))):
+        browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        assert log_in(browser, username).status_code == 303
+    first_reference, first_path = _awaiting(first)
+    first_code = latest_code(app)
+    second_reference, second_path = _awaiting(second, "zhang.wei")
+    second_code = latest_code(app)
+    assert enter_code(first, first_path, first_code).headers["Location"].endswith("/done")
+    response = enter_code(second, second_path, second_code)
+    assert response.headers["Location"].endswith(f"/bind/{second_reference}/check")
+    page = text_of(second.get(response.headers["Location"]))
+    assert "already bound in another online-banking profile" in page
+    application = Application.get(Application.reference == second_reference)
+    assert (application.status, application.failure) == ("draft", "bound_elsewhere")
+    card_number = wizard.persona("zhang.wei")[2]
+    assert Binding.active_for_card(card_number).application.reference == first_reference
+
+
+def test_a_card_bound_from_another_profile_at_the_same_moment_is_refused_not_an_error(
+    app, db_conn, monkeypatch
+):
+    first, second = app.test_client(), app.test_client()
+    for browser, username in ((first, "zhang.wei"), (second, _second_profile_of("zhang.wei"))):
+        browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        assert log_in(browser, username).status_code == 303
+    _first_reference, first_path = _awaiting(first)
+    first_code = latest_code(app)
+    second_reference, second_path = _awaiting(second, "zhang.wei")
+    second_code = latest_code(app)
+    assert enter_code(first, first_path, first_code).headers["Location"].endswith("/done")
+    # The other profile's binding commits just after this request's checks looked.
+    checks, looks = binding.run_checks, []
+
+    def before_the_other_bound(application):
+        looks.append(application.reference)
+        return None if len(looks) == 1 else checks(application)
+
+    monkeypatch.setattr(binding, "run_checks", before_the_other_bound)
+    response = enter_code(second, second_path, second_code)
+    assert len(looks) == 2 and response.status_code == 303
+    application = Application.get(Application.reference == second_reference)
+    assert (application.status, application.failure) == ("draft", "bound_elsewhere")
+    assert Binding.select().where(Binding.status == "active").count() == 2  # + liu.yang's
+
+
+def test_a_submit_whose_twin_went_first_shows_where_the_application_stands(
+    customer, app, db_conn, monkeypatch
+):
+    reference = wizard.through_check(customer)
+    checks = binding.run_checks
+
+    def twin_submits_first(application):
+        # The same form, sent again (a double tap), is submitted while this one is checked.
+        Application.update(status="awaiting_verification", step=5).where(
+            Application.id == application.id
+        ).execute()
+        return checks(application)
+
+    monkeypatch.setattr(binding, "run_checks", twin_submits_first)
+    response = wizard.submit(customer, reference)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/bind/{reference}/verify")
+    page = text_of(customer.get(response.headers["Location"]))
+    assert "This application changed in another tab or window." in page
+    assert "Step 5 of 5" in page
+
+
+def test_an_unbind_code_entered_as_an_agent_unbinds_shows_the_binding_as_it_stands(
+    client, app, db_conn, monkeypatch
+):
+    log_in(client, "liu.yang")
+    post_form(client, "/binding/unbind", {"reason": "other_bank"})
+    look_up = Binding.active_for
+
+    def agent_unbinds_just_after(customer):
+        # An agent unbinds the card (at the customer's request by phone) as the code goes in.
+        active = look_up(customer)
+        if active is not None:
+            Binding.update(status="ended", end_reason="agent").where(
+                Binding.id == active.id
+            ).execute()
+        return active
+
+    path = "/binding/unbind/verify"
+    form = {"csrf_token": csrf_token(client, path), "challenge_id": challenge_on(client, path)}
+    monkeypatch.setattr(Binding, "active_for", agent_unbinds_just_after)
+    response = client.post(path, data={**form, "code": latest_code(app)})
+    monkeypatch.setattr(Binding, "active_for", look_up)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/binding")
+    page = text_of(client.get("/binding"))
+    assert "Your binding changed in another tab or window." in page and "Not bound" in page
+    assert Binding.get().end_reason == "agent"

@@ -117,6 +117,28 @@ def submit(application, *, language, ip, user_agent):
     return None
 
 
+def refused_at_verification(application):
+    """Run the pre-flight checks again as the right code comes in: the card or the bindings may
+    have changed since submit (the card reported lost, bound from another profile). The first
+    failure sends the application back to Check your answers with it, and is returned; None
+    when binding may go ahead. Works in the caller's transaction."""
+    failure = run_checks(application)
+    if failure is None:
+        return None
+    _update(application, AWAITING_VERIFICATION, status=DRAFT, step=4, failure=failure)
+    Challenge.kill_active(code_subject(application))
+    audit.record(
+        "application.preflight_failed",
+        actor=application.customer,
+        customer=application.customer_id,
+        subject=application.reference,
+        outcome="refused",
+        check=failure,
+        at="verification",
+    )
+    return failure
+
+
 def back_to_draft(application):
     """Let a customer awaiting verification change an answer: the application becomes a draft,
     and a code sent for the answers as they were stops working."""

@@ -7,6 +7,7 @@ half-done. Notices go out after the commit.
 
 from flask import current_app
 from flask_babel import gettext as _
+from peewee import IntegrityError
 
 from webapp import audit, binding, clock, otp, signatures, sms
 from webapp.extensions import db
@@ -14,8 +15,8 @@ from webapp.models import Application, Binding
 from webapp.models.binding import AWAITING_VERIFICATION, BOUND
 
 
-class NothingBound(Exception):
-    """There is no active binding to change or end."""
+class NothingBound(binding.StaleApplication):
+    """The binding that a change of account would move has ended meanwhile."""
 
 
 subject_of = binding.code_subject
@@ -69,7 +70,23 @@ def send_unbind_code(active, *, ip, locale, host):
 
 
 def verify_application(application, *, challenge_id, code, ip, user_agent):
-    """Check the code; when right, bind (or move) the card. Returns (CheckResult, Binding|None)."""
+    """Check the code; when right, bind (or move) the card. Returns (CheckResult, Binding|None).
+
+    A right code for an application that the pre-flight checks now refuse binds nothing: the
+    application is a draft again, its failure set (None is returned in place of the result
+    when another request bound the card or the customer at the same moment).
+    """
+    try:
+        return _verify_application(application, challenge_id, code, ip, user_agent)
+    except IntegrityError:
+        # Only a binding made at this very moment breaks a unique index: now the checks see it.
+        with db.database.atomic():
+            if binding.refused_at_verification(application) is None:
+                raise
+        return None, None
+
+
+def _verify_application(application, challenge_id, code, ip, user_agent):
     with db.database.atomic():
         result = otp.check(
             customer=application.customer,
@@ -79,7 +96,7 @@ def verify_application(application, *, challenge_id, code, ip, user_agent):
             code=code,
             terms=application_terms(application),
         )
-        if result.outcome != "ok":
+        if result.outcome != "ok" or binding.refused_at_verification(application):
             return result, None
         now = clock.now()
         moved = (

@@ -19,6 +19,7 @@ from webapp.preflight import CHANGE_AN_ANSWER, MESSAGES
 from webapp.views import card_step
 from webapp.views.codes import held_notice
 from webapp.views.navigation import render_page
+from webapp.views.roles import is_customer
 from webapp.views.verify import send_code
 
 bp = Blueprint("bind", __name__, url_prefix="/bind")
@@ -48,6 +49,29 @@ def _resume_url(application):
     return url_for(
         STEP_ENDPOINTS[binding.current_step(application)], reference=application.reference
     )
+
+
+@bp.app_errorhandler(binding.StaleApplication)
+def _changed_meanwhile(stale):
+    """An application that changed while this request ran (the same form sent twice, another
+    tab, an agent): nothing was done twice; say so, and show where the application stands."""
+    if not is_customer(current_user):
+        raise stale
+    application = Application.owned(current_user._get_current_object(), stale.args[0])
+    flash(
+        _("This application changed in another tab or window. Here is where it stands now."),
+        "info",
+    )
+    return redirect(_resume_url(application) if application else url_for("bind.start"), 303)
+
+
+@bp.app_errorhandler(binding.StaleBinding)
+def _binding_changed_meanwhile(stale):
+    """A binding that ended while this request ran (an agent unbound it, another tab)."""
+    if not is_customer(current_user):
+        raise stale
+    flash(_("Your binding changed in another tab or window. Here is how it stands now."), "info")
+    return redirect(url_for("banking.my_binding"), 303)
 
 
 def _render_step(fragment, application, step, title, **context):

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from webapp import binding, completion
 from webapp.forms import CancelForm, CodeForm
 from webapp.models import Application, SignatureRecord
-from webapp.models.binding import AWAITING_VERIFICATION, BOUND
+from webapp.models.binding import AWAITING_VERIFICATION, BOUND, DRAFT
 from webapp.views.auth import start_session
 from webapp.views.codes import announce_new_code, page_state, send_or_explain
 from webapp.views.navigation import render_page
@@ -56,6 +56,9 @@ def code(reference):
         if created is not None:
             start_session(current_user._get_current_object())
             return redirect(url_for("verify.done", reference=reference), 303)
+        if application.status == DRAFT:
+            # Refused on a check run again with the code: Check your answers says why.
+            return redirect(url_for("bind.check", reference=reference), 303)
     return _render_code_page(application, form, result)
 
 
