@@ -64,6 +64,10 @@ def test_the_log_filters_by_local_date(agent, supervisor, frozen, db_conn):
     assert "1 lookup " in page and "Mar 2, 2026" in page
     page = text_of(supervisor.get("/agent/access-log?since=2026-03-02"))
     assert "2 lookups" in page
+    # The first and last days of the calendar bound nothing: every lookup lies between them.
+    for bounds in ("since=0001-01-01", "until=9999-12-31", "since=0001-01-01&until=9999-12-31"):
+        answer = supervisor.get(f"/agent/access-log?{bounds}")
+        assert answer.status_code == 200 and "3 lookups" in text_of(answer), bounds
 
 
 def test_a_date_that_is_not_one_is_named_in_the_message(supervisor):

@@ -270,6 +270,21 @@ def test_scrubber_masks_identifiers_in_any_log_text(text):
     assert len(digits) <= 4
 
 
+@pytest.mark.parametrize(
+    "text, scrubbed",
+    [
+        ("customer read card M31452876 out", "customer read card *****2876 out"),
+        ("card m31452876.", "card *****2876."),
+        ("card 314528760 lost", "card *****8760 lost"),
+        # Not card numbers: references, receipts, ordinary words and short numbers stay.
+        ("re SSB-7K3M9QXD and SSP-4VW2345678", "re SSB-7K3M9QXD and SSP-4VW2345678"),
+        ("CUSTOMERS called twice on 2026-11-27", "CUSTOMERS called twice on 2026-11-27"),
+    ],
+)
+def test_scrubber_masks_card_numbers_in_notes(text, scrubbed):
+    assert scrub(text) == scrubbed
+
+
 def test_every_response_has_its_own_random_request_id(client):
     ids = [client.get("/healthz").headers["X-Request-Id"] for _ in range(700)]  # > one batch
     assert len(set(ids)) == len(ids)

@@ -86,12 +86,18 @@ def page(*, agent_id=None, on_or_after=None, before=None, number=1):
 
 
 def local_day_bounds(first_day, last_day, zone):
-    """The UTC instants that bound whole local days, first to last (either may be None)."""
+    """The UTC instants that bound whole local days, first to last (either may be None). A day
+    at the very ends of the calendar bounds nothing: no instant the log holds lies beyond it."""
 
     def utc(day):
         start = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
-        return start.astimezone(datetime.UTC).replace(tzinfo=None)
+        try:
+            return start.astimezone(datetime.UTC).replace(tzinfo=None)
+        except OverflowError:
+            return None
 
     on_or_after = utc(first_day) if first_day else None
-    before = utc(last_day + datetime.timedelta(days=1)) if last_day else None
+    before = None
+    if last_day and last_day < datetime.date.max:
+        before = utc(last_day + datetime.timedelta(days=1))
     return on_or_after, before

@@ -17,9 +17,17 @@ _IDENTIFIER = re.compile(
 )
 
 
+# A social security card number as typed (M31452876): 8–10 letters and digits, at least 6 of
+# them digits, standing alone (a reference such as SSB-7K3M9QXD follows a hyphen, and is kept).
+_CARD_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z_-])(?=(?:[A-Za-z]*[0-9]){6})[0-9A-Za-z]{8,10}(?![0-9A-Za-z_-])"
+)
+
+
 def scrub(text):
-    """Mask any run of 11+ digits (single spaces or hyphens allowed) that looks like an identifier."""
-    return _IDENTIFIER.sub(_mask, text)
+    """Mask any run of 11+ digits (single spaces or hyphens allowed) that looks like an identifier,
+    and any word that looks like a card number."""
+    return _CARD_NUMBER.sub(_mask, _IDENTIFIER.sub(_mask, text))
 
 
 def _mask(match):
