@@ -196,6 +196,17 @@ def test_dashboard_shows_balances_as_yuan(customer, language):
     assert "¥15,234.50" in page
 
 
+@pytest.mark.parametrize("language, shown", [("en-US", "$1,200.00"), ("zh-CN", "US$1,200.00")])
+def test_an_account_in_another_currency_shows_its_balance_in_that_currency(
+    client, language, shown
+):
+    log_in(client, "chen.jing")
+    page = client.get("/dashboard", headers={"Accept-Language": language}).get_data(as_text=True)
+    after = page[page.index("****8901") :]
+    balance = after[: after.index("</p>") + 4]
+    assert balance.endswith(f"</span>{shown}</p>")
+
+
 # The catalog: every string a customer can see has a real Chinese translation.
 
 

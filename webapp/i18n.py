@@ -5,7 +5,12 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from babel import Locale
-from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_decimal_symbol,
+    get_group_symbol,
+)
 from flask import has_request_context, request
 from flask.globals import _cv_app
 from flask_babel import format_date, format_datetime, format_time, get_locale, get_translations
@@ -171,14 +176,17 @@ def _symbols_for(locale):
     return _money_symbols[key]
 
 
-def format_money(fen, locale=None):
+def format_money(fen, locale=None, currency="CNY"):
     """Integer fen -> ¥1,234.56 with the digit grouping of a locale (by default the page's).
+    An amount in another currency (cents of a USD account) is Babel's: $1,200.00, US$1,200.00.
 
     Pages format many amounts, so Babel is asked for the locale's symbols once and the digits
     are grouped with integer arithmetic; the output is Babel's, byte for byte.
     """
     sign = "-" if fen < 0 else ""
     locale = page_locale() if locale is None else Locale.parse(locale)
+    if currency != "CNY":
+        return format_currency(Decimal(fen).scaleb(-2), currency, locale=locale)
     symbols = _symbols_for(locale) if locale is not None and type(fen) is int else None
     if symbols is None:
         return f"{sign}¥{_babel_money(abs(fen), locale)}"
