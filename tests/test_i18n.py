@@ -197,9 +197,7 @@ def test_dashboard_shows_balances_as_yuan(customer, language):
 
 
 @pytest.mark.parametrize("language, shown", [("en-US", "$1,200.00"), ("zh-CN", "US$1,200.00")])
-def test_an_account_in_another_currency_shows_its_balance_in_that_currency(
-    client, language, shown
-):
+def test_an_account_in_another_currency_shows_its_balance_in_that_currency(client, language, shown):
     log_in(client, "chen.jing")
     page = client.get("/dashboard", headers={"Accept-Language": language}).get_data(as_text=True)
     after = page[page.index("****8901") :]

@@ -9,7 +9,7 @@ import pytest
 
 from tests import wizard
 from tests.conftest import csrf_token, log_in, post_form
-from tests.test_services import QueryCounter, report_card, text_of
+from tests.test_services import QueryCounter, bind_directly, report_card, text_of
 from tests.verification import (
     challenge_on,
     enter_code,
@@ -738,3 +738,21 @@ def test_an_unbind_code_entered_as_an_agent_unbinds_shows_the_binding_as_it_stan
     page = text_of(client.get("/binding"))
     assert "Your binding changed in another tab or window." in page and "Not bound" in page
     assert Binding.get().end_reason == "agent"
+
+
+def test_changing_the_account_with_no_other_account_that_could_take_it_says_so_first(
+    client, app, db_conn
+):
+    bind_directly("chen.jing")  # to ****6789; the others are frozen, in USD, or a credit card
+    log_in(client, "chen.jing")
+    response = post_form(client, "/binding/change", {}, source="/binding")
+    assert response.headers["Location"].endswith("/binding")
+    page = text_of(client.get("/binding"))
+    assert "None of your other accounts can take the binding" in page
+    chen = Customer.get(Customer.username == "chen.jing")
+    assert Application.open_for(chen) is None
+    # With an account that could take it, the change starts at the account step.
+    frozen = next(a for a in Account.of(chen) if a.status == "frozen")
+    Account.update(status="active").where(Account.id == frozen.id).execute()
+    response = post_form(client, "/binding/change", {}, source="/binding")
+    assert re.search(r"/bind/SSB-[A-Z0-9]{8}/account$", response.headers["Location"])

@@ -21,6 +21,7 @@ from webapp.models.binding import (
     Application,
     Binding,
 )
+from webapp.models.customers import Account
 from webapp.models.verification import Challenge
 from webapp.preflight import run_checks
 
@@ -187,6 +188,14 @@ def expire_stale():
         )
         expired += 1
     return expired
+
+
+def can_move_to_another(active):
+    """Whether the customer has another account that could take this binding."""
+    return any(
+        account.id != active.account_id and account.ineligibility is None
+        for account in Account.of(active.customer_id)
+    )
 
 
 def start_change(customer, active):

@@ -109,7 +109,18 @@ def change_account():
     active = _active_binding()
     if active is None or not CancelForm().validate_on_submit():
         return redirect(url_for("banking.my_binding"), 303)
-    application = binding.start_change(current_user._get_current_object(), active)
+    customer = current_user._get_current_object()
+    if Application.open_for(customer) is None and not binding.can_move_to_another(active):
+        flash(
+            _(
+                "None of your other accounts can take the binding: it needs an active CNY debit "
+                "card with a reserved mobile number. Open one or update one at a branch, then "
+                "change the account here."
+            ),
+            "warning",
+        )
+        return redirect(url_for("banking.my_binding"), 303)
+    application = binding.start_change(customer, active)
     return redirect(url_for("bind.account", reference=application.reference), 303)
 
 
