@@ -79,7 +79,10 @@ def test_the_right_code_binds_the_card_and_seals_the_signature(customer, app, db
         assert signatures.intact(record)
     notice = SmsMessage.select().where(SmsMessage.kind == "notice").get()
     assert notice.customer_id == application.customer_id
-    assert "was bound to account ****2345" in _outbox_text(app)
+    assert re.match(
+        r"Example Bank: Social security card \*{4}2876 was bound to account \*{4}2345 at \d\d:\d\d\.",
+        _outbox_text(app),
+    )
     assert "Bound to account ****2345" in customer.get("/dashboard").get_data(as_text=True)
     assert "Unchanged since signing" in customer.get(f"/binding/agreement/{reference}").get_data(
         as_text=True
@@ -389,7 +392,7 @@ def test_unbind_with_a_code_ends_the_binding(client, app, frozen, db_conn):
     assert re.search(r'<span class="tag">Completed</span>', page) and "Binding ended" in page
     ended = Binding.get()
     assert ended.status == "ended" and ended.end_reason == "other_bank"
-    assert "was unbound from account" in _outbox_text(app)
+    assert re.match(r"Example Bank: Social security card \S+ was unbound from", _outbox_text(app))
 
 
 def test_change_of_account_moves_the_binding_in_one_step(client, app, db_conn):

@@ -6,6 +6,7 @@ half-done. Notices go out after the commit.
 """
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
@@ -164,20 +165,21 @@ def notify(subject_binding, event):
         "account": account.masked_number,
         "time": clock.local(clock.now()).strftime("%H:%M"),
         "hotline": hotline,
+        "bank": sms.bank_name(get_locale()),
     }
     text = {
         "bound": _(
-            "Social security card %(card)s was bound to account %(account)s at %(time)s. "
+            "%(bank)s: Social security card %(card)s was bound to account %(account)s at %(time)s. "
             "If this was not you, call %(hotline)s.",
             **values,
         ),
         "changed": _(
-            "Social security card %(card)s was moved to account %(account)s at %(time)s. "
+            "%(bank)s: Social security card %(card)s was moved to account %(account)s at %(time)s. "
             "If this was not you, call %(hotline)s.",
             **values,
         ),
         "unbound": _(
-            "Social security card %(card)s was unbound from account %(account)s at %(time)s. "
+            "%(bank)s: Social security card %(card)s was unbound from account %(account)s at %(time)s. "
             "If this was not you, call %(hotline)s.",
             **values,
         ),

@@ -137,15 +137,20 @@ def outbox():
     return list(console.outbox) if console else []
 
 
+def bank_name(locale):
+    """The bank's name as its messages are signed in this language."""
+    chinese = str(locale).lower().startswith("zh")
+    return current_app.config["BANK_NAME_ZH" if chinese else "BANK_NAME_EN"]
+
+
 def code_text(*, code, purpose, card, account, locale, host, amount_fen=None):
     """The text of a code message in the customer's language; its last line binds it to host.
     A payment's code names its amount (amount_fen)."""
     if not HOST.fullmatch(host or ""):
         raise ValueError("host must be a bare host name, like bank.example.com")
     language = LOCALES["zh" if str(locale).lower().startswith("zh") else "en"]
-    config = current_app.config
     with force_locale(language):
-        bank = config["BANK_NAME_ZH"] if language == LOCALES["zh"] else config["BANK_NAME_EN"]
+        bank = bank_name(language)
         first = _authorises(
             purpose,
             bank=bank,
