@@ -183,7 +183,7 @@ def test_the_timeline_of_a_journey_with_failures_shows_every_event_in_order(
             "Provider error code: 20500",
             "Customer 张* Code sent by SMS Done",
             "Customer 张* Code entered Wrong code",
-            "Customer 张* Code entered Code no longer usable",
+            "Customer 张* Code entered Code entered wrongly 5 times",
             "Customer 张* Code sent by SMS Done",
             "System Verification locked for 30 minutes 10 wrong entries",
             "Customer 张* Code entered Locked",

@@ -144,7 +144,7 @@ def test_a_new_code_kills_the_previous_one(zhang, context):
     old, old_code = send(zhang)
     context.advance(seconds=60)
     new, new_code = send(zhang)
-    assert enter(zhang, old, old_code).outcome == "dead"
+    assert enter(zhang, old, old_code).outcome == "replaced"
     assert Challenge.get_by_id(old.id).status == "superseded"
     assert enter(zhang, new, new_code).outcome == "ok"
 

@@ -114,6 +114,17 @@ def test_a_wrong_code_then_the_right_one(customer, app, db_conn):
     assert enter_code(customer, path, latest_code(app), challenge).status_code == 303
 
 
+def test_the_fifth_wrong_entry_says_the_code_was_entered_wrongly_5_times(customer, app, db_conn):
+    _reference, path = _awaiting(customer)
+    challenge, right = challenge_on(customer, path), latest_code(app)
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(5):
+        page = text_of(enter_code(customer, path, wrong, challenge))
+    message = "That code was entered wrongly 5 times, so it no longer works. Ask for a new code."
+    assert message in page
+    assert message in text_of(enter_code(customer, path, right, challenge))
+
+
 def test_a_code_that_is_not_six_digits_is_refused_without_using_an_attempt(customer, app):
     _reference, path = _awaiting(customer)
     page = enter_code(customer, path, "12ab").get_data(as_text=True)
@@ -137,8 +148,8 @@ def test_resend_waits_sixty_seconds_and_kills_the_old_code(customer, app, frozen
     assert len(challenge_on(customer, path)) and challenge_on(customer, path) != old_challenge
     page = enter_code(customer, path, old_code, old_challenge).get_data(as_text=True)
     assert (
-        "can no longer be used: it was entered wrongly 5 times or a newer code was sent. Ask"
-        in page
+        "That code stopped working when we sent a newer one. Enter the code from the newest "
+        "message, or ask for a new code." in page
     )
 
 
@@ -596,7 +607,7 @@ def test_a_code_sent_before_an_answer_changed_does_not_verify_the_new_answers(
     assert "Ask for a new code to be sent to 139****1111." in " ".join(page.split())
     assert "You can ask for a new code in" in page
     page = enter_code(customer, path, first_code, first_challenge).get_data(as_text=True)
-    assert "can no longer be used" in page
+    assert "That code no longer works. Ask for a new code." in page
     assert Binding.select().where(Binding.customer == zhang).count() == 0
 
 

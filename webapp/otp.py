@@ -55,8 +55,9 @@ class NotLocked(Exception):
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What check() decided: ok, wrong, earlier (a code a newer one replaced: not counted as
-    a wrong entry), expired, dead, locked, used or missing.
+    """What check() decided: ok, wrong, earlier (a code a newer one replaced, entered where the
+    newer one is asked for: not counted as a wrong entry), expired, dead (entered wrongly 5
+    times), replaced, ended, locked, used or missing (see _spent).
 
     lock_follows: using up the attempts left locks verification, rather than only ending this
     code (the subject's wrong entries in all run out first).
@@ -321,8 +322,13 @@ def _locked_until(record, customer_id, now):
 
 
 def _spent(challenge):
-    """The outcome for a code that can no longer be used."""
-    return "used" if challenge.status == Challenge.USED else "dead"
+    """The outcome for a code that can no longer be used: used, replaced (a newer code was
+    sent), dead (entered wrongly too often) or ended (its request changed, or was locked)."""
+    if challenge.status == Challenge.USED:
+        return "used"
+    if challenge.status == Challenge.SUPERSEDED:
+        return "replaced"
+    return "dead" if challenge.attempts >= WRONG_PER_CODE else "ended"
 
 
 def _lock(record, reason, customer, now):

@@ -47,6 +47,10 @@ def send_or_explain(send, *args, **kwargs):
     return True
 
 
+# Outcomes of a code that can no longer be used (see otp._spent).
+UNUSABLE = ("expired", "dead", "replaced", "ended", "used")
+
+
 def outcome_message(result, state):
     """The message for a code that did not verify, beside the page's state after it."""
     if result.outcome == "wrong" and result.lock_follows:
@@ -69,16 +73,22 @@ def outcome_message(result, state):
             "That code is from an earlier text message: it stopped working when we sent a newer "
             "one. Enter the code from the newest message."
         )
-    if result.outcome in ("expired", "dead", "used") and not may_ask(state):
+    if result.outcome in UNUSABLE and not may_ask(state):
         # No "ask for a new code": the page says below why not, or what asking would do.
         return _unusable_last_message(result.outcome)
     if result.outcome == "expired":
         return _("That code has expired: codes are valid for 5 minutes. Ask for a new code.")
     if result.outcome == "dead":
         return _(
-            "That code can no longer be used: it was entered wrongly 5 times or a newer code was "
-            "sent. Ask for a new code."
+            "That code was entered wrongly 5 times, so it no longer works. Ask for a new code."
         )
+    if result.outcome == "replaced":
+        return _(
+            "That code stopped working when we sent a newer one. Enter the code from the newest "
+            "message, or ask for a new code."
+        )
+    if result.outcome == "ended":
+        return _("That code no longer works. Ask for a new code.")
     if result.outcome == "locked":
         return locked_message(result.locked_until)
     if result.outcome == "used":
@@ -100,9 +110,14 @@ def _unusable_last_message(outcome):
         return _("That code has expired: codes are valid for 5 minutes.")
     if outcome == "used":
         return _("That code was already used.")
-    return _(
-        "That code can no longer be used: it was entered wrongly 5 times or a newer code was sent."
-    )
+    if outcome == "dead":
+        return _("That code was entered wrongly 5 times, so it no longer works.")
+    if outcome == "replaced":
+        return _(
+            "That code stopped working when we sent a newer one. Enter the code from the newest "
+            "message."
+        )
+    return _("That code no longer works.")
 
 
 def validity_line(state):
