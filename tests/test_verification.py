@@ -197,8 +197,9 @@ def test_ten_wrong_entries_lock_verification(customer, app, frozen, db_conn):
     # The message heads the page, with no link to a code field that is no longer there.
     summary = answer.get_data(as_text=True).split("data-error-summary>")[1].split("</div>")[0]
     assert "Verification is locked until" in summary and 'href="#code"' not in summary
+    assert answer.get_data(as_text=True).count("Verification is locked until") == 1
     page = customer.get(path).get_data(as_text=True)
-    assert "Verification is locked until" in page
+    assert page.count("Verification is locked until") == 1
     assert 'name="code"' not in page
     assert Application.get(Application.reference == reference).status == "awaiting_verification"
 
