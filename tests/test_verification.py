@@ -138,7 +138,8 @@ def test_resend_waits_sixty_seconds_and_kills_the_old_code(customer, app, frozen
     frozen.advance(seconds=59)
     response = post_form(customer, f"{path}/resend", {}, source=path)
     page = customer.get(response.headers["Location"]).get_data(as_text=True)
-    # The page's countdown says the wait, once (no notice says it again).
+    # The press is answered, and the page's countdown says the wait, once.
+    assert "We can send a new code only when the countdown below ends." in page
     assert page.count(">You can ask for a new code in") == 1
     assert 'You can ask for a new code in <span data-seconds="">1</span> second.' in page
     frozen.advance(seconds=1)

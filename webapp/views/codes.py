@@ -36,9 +36,12 @@ def send_or_explain(send, *args, **kwargs):
         )
     except otp.Refused as refused:
         # Every page this leads to is a code page, which counts down the wait before a new
-        # code and says the mobile number's daily limit in place of its resend button: a flash
-        # would say either a second time.
-        if refused.reason not in ("cooldown", "mobile_limit"):
+        # code and says the mobile number's daily limit in place of its resend button: the
+        # flash says neither a second time. (A press during the wait, possible without
+        # JavaScript, is still answered.)
+        if refused.reason == "cooldown":
+            flash(_("We can send a new code only when the countdown below ends."), "warning")
+        elif refused.reason != "mobile_limit":
             flash(refusal_message(refused), "error")
         return False
     except sms.SendFailed:
