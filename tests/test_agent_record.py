@@ -80,7 +80,11 @@ def test_the_lost_card_personas_record_says_why_her_application_fails(app, agent
     page = text_of(record(agent, "wang.fang"))
     assert "王* Customer" in page and "310104********0424" in page and "139****5678" in page
     assert f"{reference} In progress" in page
-    assert "Why it failed Your card is reported lost." in page
+    assert "Why it is stuck Refused by the check: card reported lost. The customer was" in page
+    assert (
+        "Why it failed Refused by the check: card reported lost. "
+        "The customer was told: “Your card is reported lost." in page
+    )
     assert "call 12333" in page
     assert "Card ****8731" in page and "Account ****3456" in page
     positions(

@@ -37,7 +37,8 @@ class ApplicationFile:
     binding: Binding | None
     signature: SignatureRecord | None
     signature_intact: bool | None
-    failure_message: str | None
+    failure: str | None  # the check that refused it, as agents read it
+    failure_message: str | None  # what the customer was told
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,9 @@ def _applications(customer_id, accounts):
                 binding=getattr(application, "binding_row", None),
                 signature=record,
                 signature_intact=signatures.intact(record) if record else None,
+                failure=agent_timeline.CHECKS.get(application.failure, application.failure)
+                if application.failure
+                else None,
                 failure_message=MESSAGES.get(application.failure) if application.failure else None,
             )
         )
