@@ -80,11 +80,17 @@ def test_a_region_counts_in_the_years_it_existed_and_the_date_must_exist(body17,
 
 
 def test_a_birth_date_in_the_future_is_refused(frozen):
-    tomorrow = clock.now().date() + datetime.timedelta(days=1)
+    tomorrow = clock.local(clock.now()).date() + datetime.timedelta(days=1)
     future = make_resident_id("110101", tomorrow, 31)
     with pytest.raises(Invalid) as caught:
         identifiers.resident_id(future)
     assert "birth date or region" in str(caught.value.message)
+
+
+def test_a_birth_date_is_today_by_the_calendar_in_china(frozen):
+    frozen.at = datetime.datetime(2026, 3, 1, 17, 30)  # 01:30 on 2 March in China
+    born_today = make_resident_id("110101", datetime.date(2026, 3, 2), 31)
+    assert identifiers.resident_id(born_today) == born_today
 
 
 @pytest.mark.parametrize(

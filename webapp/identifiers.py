@@ -56,7 +56,7 @@ def resident_id(value):
         born = None
     if born is None or not _region_existed(number[:6], born.year):
         raise Invalid(_l("This ID number has a birth date or region that does not exist"))
-    if not EARLIEST_BIRTH <= born <= clock.now().date():
+    if not EARLIEST_BIRTH <= born <= clock.local(clock.now()).date():  # today in China
         raise Invalid(_l("This ID number has a birth date or region that does not exist"))
     return number
 
