@@ -1,11 +1,14 @@
 """Settings from the environment: production refuses to start with anything unsafe."""
 
 import secrets
+import shutil
 
 import pytest
 
-from webapp import config, create_app
+from tests.conftest import TEST_SETTINGS, post_form
+from webapp import config, create_app, database
 from webapp.extensions import db
+from webapp.models import AuditEvent
 
 SETTINGS = [
     "APP_ENV",
@@ -168,3 +171,26 @@ def test_pages_are_kept_rendered_in_production_only(environment):
     assert create_app().config["KEEP_RENDERED"] is False
     # Production named in the app's own settings, not the environment, decides the same.
     assert create_app(production_settings()).config["KEEP_RENDERED"] is True
+
+
+@pytest.mark.parametrize(("proxies", "seen"), [(0, "10.0.0.2"), (1, "203.0.113.9")])
+def test_the_client_address_is_the_proxys_unless_proxies_are_trusted(
+    tmp_path, seeded_sqlite_file, proxies, seen
+):
+    path = tmp_path / "app.db"
+    shutil.copyfile(seeded_sqlite_file, path)
+    app = create_app(
+        {
+            **TEST_SETTINGS,
+            "TRUSTED_PROXIES": proxies,
+            "DATABASE": database.connect(f"sqlite:///{path}"),
+        }
+    )
+    client = app.test_client()
+    client.environ_base.update(
+        REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    post_form(client, "/login", {"username": "zhang.wei", "password": "not the password"})
+    with app.app_context():
+        assert AuditEvent.get(AuditEvent.action == "login.failed").ip == seen
+    db.database.close()

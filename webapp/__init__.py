@@ -8,6 +8,7 @@ from flask import Flask, abort, current_app, request, session
 from flask.globals import _cv_request
 from flask_login import current_user, logout_user
 from markupsafe import Markup
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from webapp import clock, config, database, i18n, logs, pii, sign_in
@@ -167,6 +168,11 @@ def create_app(test_config=None):
     app.after_request(navigation.whole_page_replaces_the_page)
     fixed_headers = SECURITY_HEADERS if app.config["APP_ENV"] == "development" else ALL_HTTPS
     app.wsgi_app = FixedHeaders(app.wsgi_app, fixed_headers)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a load balancer the client is the address it puts in X-Forwarded-For: the
+        # per-address limits (login attempts, SMS an hour) then count each customer, not it.
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.url_defaults(_version_static_urls)
     app.jinja_env.filters["money"] = i18n.format_money
     app.jinja_env.filters["when"] = i18n.format_when

@@ -28,6 +28,7 @@ def from_environment(instance_path):
         "SIGNATURE_KEY": env("SIGNATURE_KEY", DEV_AUDIT_KEY if app_env != "production" else ""),
         "DATABASE": env("DATABASE_URL", default_db),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
+        "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0")),
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "20 per minute"),
         "SMS_BACKEND": env("SMS_BACKEND", "console"),
         "TWILIO_ACCOUNT_SID": env("TWILIO_ACCOUNT_SID", ""),
