@@ -367,6 +367,29 @@ def test_the_pages_before_a_code_page_say_when_the_mobile_number_has_had_its_cod
     assert page.index(held) < page.index('aria-describedby="held-notice">Continue</button>')
 
 
+def test_the_pages_before_a_code_page_say_when_verification_is_locked(
+    customer, app, frozen, db_conn
+):
+    frozen.at = datetime.datetime(2026, 3, 2, 1, 0, 30)  # 09:00:30 in China
+    reference, path = _awaiting(customer)
+    for attempt in range(10):
+        if attempt == 5:
+            frozen.advance(seconds=61)
+            post_form(customer, f"{path}/resend", {}, source=path)
+        enter_code(customer, path, "000000")
+    post_form(customer, f"/bind/{reference}/cancel", {}, source=f"/bind/{reference}/cancel")
+    # A new application: the lock holds for the customer, and step 4 says so before submit.
+    fresh = wizard.through_check(customer)
+    page = text_of(customer.get(f"/bind/{fresh}/check"))
+    locked = (
+        "Verification is locked until 9:32 AM after too many attempts, so we cannot send a "
+        "code before then. You can continue now and ask for the code then."
+    )
+    assert locked in page and page.index(locked) < page.index("Agree and submit")
+    frozen.advance(minutes=31)
+    assert "Verification is locked" not in text_of(customer.get(f"/bind/{fresh}/check"))
+
+
 def test_a_code_sent_for_unbinding_does_not_bind(client, app, db_conn):
     log_in(client, "liu.yang")
     post_form(client, "/binding/unbind", {"reason": "other"})

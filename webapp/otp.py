@@ -378,6 +378,12 @@ def state(*, subject, purpose, customer, mobile=None):
     )
 
 
+def locked_until(subject, customer):
+    """When the lock that holds new codes for this subject (its own, or any of the customer's)
+    ends; None when nothing is locked."""
+    return VerificationSubject.with_customer_lock(subject, _customer(customer).id, clock.now())[1]
+
+
 def mobile_held(mobile, now=None):
     """A Refused("mobile_limit") while the mobile number has had all its codes for 24 hours
     (any customer, any purpose), saying when the next may go; else None."""

@@ -233,7 +233,9 @@ def check(reference):
         change_an_answer=failure in CHANGE_AN_ANSWER,
         agreement_text=agreement.text(language),
         agreement_version=agreement.VERSION,
-        held_notice=held_notice(application.account, may_go_on=True),
+        held_notice=held_notice(
+            application.account, binding.code_subject(application), may_go_on=True
+        ),
     )
 
 

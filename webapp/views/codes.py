@@ -236,11 +236,25 @@ def refusal_message(refused):
     )
 
 
-def held_notice(account, may_go_on=False):
-    """What a page leading to a code page says while the account's reserved mobile number has
-    had all its codes for 24 hours; None otherwise. Where going on is of use (may_go_on: the
-    wizard keeps the application until the code can be asked for; a code the unbind already
-    sent still works on its code page) it says so; elsewhere, to come back."""
+def held_notice(account, subject, may_go_on=False):
+    """What a page leading to a code page says while no code can be sent for this subject:
+    the customer's verification is locked, or the account's reserved mobile number has had all
+    its codes for 24 hours; None otherwise. Where going on is of use (may_go_on: the wizard
+    keeps the application until the code can be asked for; a code the unbind already sent still
+    works on its code page) it says so; elsewhere, to come back."""
+    locked = otp.locked_until(subject, current_user.id)
+    if locked is not None:
+        if may_go_on:
+            return _(
+                "Verification is locked until %(time)s after too many attempts, so we cannot "
+                "send a code before then. You can continue now and ask for the code then.",
+                time=retry_time(locked),
+            )
+        return _(
+            "Verification is locked until %(time)s after too many attempts, so we cannot send a "
+            "code before then. Please come back then.",
+            time=retry_time(locked),
+        )
     held = otp.mobile_held(account.reserved_mobile)
     if held is None:
         return None

@@ -45,7 +45,7 @@ def unbind():
         form=form,
         binding=active,
         application=None,
-        held_notice=held_notice(active.account, may_go_on=True),
+        held_notice=held_notice(active.account, completion.unbind_subject(active), may_go_on=True),
     )
 
 

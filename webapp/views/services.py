@@ -170,7 +170,9 @@ def confirm(code):
         access=access,
         quote=quote,
         form=send_form,
-        held_notice=held_notice(quote.account) if quote.affordable else None,
+        held_notice=held_notice(quote.account, payments.subject_of(send_form.key.data))
+        if quote.affordable
+        else None,
         section="pay",
     )
 
