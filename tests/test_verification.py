@@ -11,12 +11,12 @@ from tests import wizard
 from tests.conftest import csrf_token, log_in, post_form
 from tests.test_services import QueryCounter, bind_directly, report_card, text_of
 from tests.verification import (
+    assert_new_session,
     challenge_on,
     enter_code,
     latest_code,
     send_codes_to,
     session_cookie,
-    signed_in_with,
 )
 from webapp import binding, completion, otp, signatures
 from webapp.extensions import db
@@ -56,13 +56,13 @@ def test_the_code_page_says_where_the_code_went(customer, app):
     assert re.search(r"验证码在 \S+ 前有效。还可尝试 5 次。", chinese)
 
 
-def test_the_right_code_binds_the_card_and_seals_the_signature(customer, app, db_conn):
+def test_the_right_code_binds_the_card_and_seals_the_signature(customer, app, frozen, db_conn):
     reference, path = _awaiting(customer)
     assert "Example Bank: " in _outbox_text(app)
     before = session_cookie(customer)
     response = enter_code(customer, path, latest_code(app))
     assert response.status_code == 303 and response.headers["Location"].endswith("/done")
-    assert signed_in_with(app, session_cookie(customer)) and not signed_in_with(app, before)
+    assert_new_session(app, customer, before, frozen)
 
     page = customer.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your card is bound" in page and reference in page
@@ -201,6 +201,9 @@ def test_ten_wrong_entries_lock_verification(customer, app, frozen, db_conn):
     assert answer.get_data(as_text=True).count("Verification is locked until") == 1
     page = customer.get(path).get_data(as_text=True)
     assert page.count("Verification is locked until") == 1
+    # A code form still open from before the lock, sent empty: the lock is still said.
+    page = text_of(post_form(customer, path, {"challenge_id": "x", "code": ""}))
+    assert "Enter the 6-digit code" in page and "Verification is locked until" in page
     assert 'name="code"' not in page
     assert Application.get(Application.reference == reference).status == "awaiting_verification"
 
@@ -390,6 +393,19 @@ def test_the_pages_before_a_code_page_say_when_verification_is_locked(
     assert "Verification is locked" not in text_of(customer.get(f"/bind/{fresh}/check"))
 
 
+def test_a_double_tap_on_the_button_that_sends_the_first_code_sends_one_and_says_nothing_of_a_wait(
+    client, app, db_conn
+):
+    log_in(client, "liu.yang")
+    token = csrf_token(client, "/binding/unbind")
+    for _ in range(2):
+        response = client.post("/binding/unbind", data={"csrf_token": token, "reason": "other"})
+    page = text_of(client.get(response.headers["Location"]))
+    assert "We sent a text message with a 6-digit code" in page
+    assert "We can send a new code only when" not in page
+    assert SmsMessage.select().where(SmsMessage.kind == "code").count() == 1
+
+
 def test_a_code_sent_for_unbinding_does_not_bind(client, app, db_conn):
     log_in(client, "liu.yang")
     post_form(client, "/binding/unbind", {"reason": "other"})
@@ -422,8 +438,8 @@ def test_unbind_with_a_code_ends_the_binding(client, app, frozen, db_conn):
     response = enter_code(client, "/binding/unbind/verify", latest_code(app))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "is no longer bound" in page and "Not bound" in page
-    # The code started a new session: a copy of the cookie from before it no longer works.
-    assert signed_in_with(app, session_cookie(client)) and not signed_in_with(app, before)
+    # The code started a new session: a copy of the cookie from before it soon stops working.
+    assert_new_session(app, client, before, frozen)
     # The application that bound the card is completed; the binding it made has ended.
     assert re.search(r'<span class="tag">Completed</span>', page) and "Binding ended" in page
     ended = Binding.get()
@@ -650,8 +666,8 @@ def test_a_card_reported_lost_after_the_code_was_sent_is_refused_when_the_code_c
     assert (application.status, application.failure) == ("draft", "card_lost")
     zhang = Customer.get(Customer.username == "zhang.wei")
     assert Binding.select().where(Binding.customer == zhang).count() == 0
-    event = AuditEvent.get(AuditEvent.action == "application.preflight_failed")
-    assert event.details == {"check": "card_lost", "at": "verification"}
+    event = AuditEvent.get(AuditEvent.action == "application.refused_at_verification")
+    assert event.details == {"check": "card_lost"}
     # Found again, the card binds from Check your answers with a new code.
     report_card("zhang.wei", "active")
     frozen.advance(seconds=60)

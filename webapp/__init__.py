@@ -6,7 +6,7 @@ import os
 
 from flask import Flask, abort, current_app, request, session
 from flask.globals import _cv_request
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -282,6 +282,8 @@ def _begin_request():
     user = current_user._get_current_object()
     if not user.is_authenticated:
         return None
+    if getattr(user, "carried_over", False):
+        login_user(user)  # the session moves on to the token its renewal gave
     now = clock.now().timestamp()
     settings = current_app.config
     idle = datetime.timedelta(minutes=settings[user.idle_setting]).total_seconds()

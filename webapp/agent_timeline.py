@@ -18,6 +18,9 @@ ACTIONS = {
     "application.card_details_saved": _l("Entered the card details"),
     "application.account_chosen": _l("Chose the account"),
     "application.preflight_failed": _l("Submitted, but a pre-flight check failed"),
+    "application.refused_at_verification": _l(
+        "Right code entered, but a pre-flight check failed on the second look"
+    ),
     "application.submitted": _l("Submitted the application and consented"),
     "application.reopened": _l("Went back to change an answer"),
     "application.cancelled": _l("Application cancelled"),

@@ -129,13 +129,12 @@ def refused_at_verification(application):
     _update(application, AWAITING_VERIFICATION, status=DRAFT, step=4, failure=failure)
     Challenge.kill_active(code_subject(application))
     audit.record(
-        "application.preflight_failed",
+        "application.refused_at_verification",
         actor=application.customer,
         customer=application.customer_id,
         subject=application.reference,
         outcome="refused",
         check=failure,
-        at="verification",
     )
     return failure
 

@@ -12,6 +12,8 @@ from webapp.prepared import Prepared
 
 MAX_FAILURES = 5
 LOCK_FOR = datetime.timedelta(minutes=15)
+# How long the token a renewal replaced still lets in requests already under way.
+RENEWAL_GRACE = datetime.timedelta(seconds=10)
 
 # Checked against when there is no real hash to check, so an unknown or locked user costs the
 # same time as a known one.
@@ -72,8 +74,32 @@ def _customer(user):
 def rotate_session_token(user):
     """Give the user a new session token, ending every session that carried the old one."""
     token = secrets.token_hex(16)
-    type(user).update(session_token=token).where(type(user).id == user.id).execute()
-    user.session_token = token
+    changes = {"session_token": token}
+    if _renews(user):
+        changes.update(previous_session_token="", session_renewed_at=None)
+    type(user).update(changes).where(type(user).id == user.id).execute()
+    for name, value in changes.items():
+        setattr(user, name, value)
+
+
+def renew_session_token(customer):
+    """A new session token after a verified code. For RENEWAL_GRACE the token before it still
+    lets in a request that was already on its way with it (the second tap of a double tap), and
+    that request's answer carries the new token (see carried_over); after that, only the new
+    token works."""
+    token = secrets.token_hex(16)
+    changes = {
+        "session_token": token,
+        "previous_session_token": customer.session_token,
+        "session_renewed_at": clock.now(),
+    }
+    type(customer).update(changes).where(type(customer).id == customer.id).execute()
+    for name, value in changes.items():
+        setattr(customer, name, value)
+
+
+def _renews(user):
+    return hasattr(type(user), "previous_session_token")
 
 
 _by_id = {}
@@ -86,6 +112,23 @@ def session_user(model, number, token):
         # Every signed-in request asks this: the query is compiled once per model.
         query = _by_id[model] = Prepared(lambda id_: model.select().where(model.id == id_))
     user = query.first(int(number))
-    if user is None or not token or not hmac.compare_digest(user.session_token, token):
+    if user is None or not token:
         return None
-    return user
+    if hmac.compare_digest(user.session_token, token):
+        return user
+    if carried_over(user, token):
+        user.carried_over = True  # the request's answer gives it the new token
+        return user
+    return None
+
+
+def carried_over(user, token):
+    """Whether this token is the one a renewal replaced moments ago (see renew_session_token)."""
+    previous = getattr(user, "previous_session_token", "")
+    renewed_at = getattr(user, "session_renewed_at", None)
+    return bool(
+        previous
+        and renewed_at
+        and clock.now() - renewed_at <= RENEWAL_GRACE
+        and hmac.compare_digest(previous, token)
+    )

@@ -32,6 +32,8 @@ class Customer(UserMixin, BaseModel):
     failed_logins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
     session_token = CharField(max_length=32, default="")
+    previous_session_token = CharField(max_length=32, default="")
+    session_renewed_at = DateTimeField(null=True)
     created_at = DateTimeField(default=clock.now)
 
     @classmethod

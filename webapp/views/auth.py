@@ -112,6 +112,16 @@ def start_session(user):
     session["seen"] = now
 
 
+def renew_session(customer):
+    """After a verified code, a new session for the customer (SPEC 3.1, 3.6): a new token, so
+    earlier copies of the cookie stop working, and the same start, CSRF token and messages, so
+    the idle and absolute limits run on and pages already open (their forms, the header's Log
+    out) keep working."""
+    sign_in.renew_session_token(customer)
+    login_user(customer)
+    session["seen"] = clock.now().timestamp()
+
+
 @bp.post("/logout")
 @login_required
 def logout():

@@ -20,11 +20,11 @@ def public_host():
     return urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
 
 
-def send_or_explain(send, *args, **kwargs):
+def send_or_explain(send, *args, again=False, **kwargs):
     """Send a code with the request's address, language and host; say why if none went out.
 
-    A refusal or a provider failure becomes a message on the next page. Returns whether a code
-    was sent.
+    A refusal or a provider failure becomes a message on the next page. again: the customer
+    pressed "Send a new code". Returns whether a code was sent.
     """
     try:
         send(
@@ -36,12 +36,12 @@ def send_or_explain(send, *args, **kwargs):
         )
     except otp.Refused as refused:
         # Every page this leads to is a code page, which counts down the wait before a new
-        # code and says the mobile number's daily limit in place of its resend button: the
-        # flash says neither a second time. (A press during the wait, possible without
-        # JavaScript, is still answered.)
-        if refused.reason == "cooldown":
+        # code, and says a lock or the mobile number's daily limit in place of its resend
+        # button: the flash says none of them a second time. (A press of "Send a new code"
+        # during the wait, possible without JavaScript, is still answered.)
+        if refused.reason == "cooldown" and again:
             flash(_("We can send a new code only when the countdown below ends."), "warning")
-        elif refused.reason != "mobile_limit":
+        elif refused.reason not in ("cooldown", "locked", "mobile_limit"):
             flash(refusal_message(refused), "error")
         return False
     except sms.SendFailed:
@@ -242,7 +242,7 @@ def held_notice(account, subject, may_go_on=False):
     its codes for 24 hours; None otherwise. Where going on is of use (may_go_on: the wizard
     keeps the application until the code can be asked for; a code the unbind already sent still
     works on its code page) it says so; elsewhere, to come back."""
-    locked = otp.locked_until(subject, current_user.id)
+    locked = otp.locked_until(subject, current_user._get_current_object())
     if locked is not None:
         if may_go_on:
             return _(

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from webapp import agreement, binding, completion, signatures
 from webapp.forms import CancelForm, CodeForm, UnbindForm
 from webapp.models import Application, Binding, SignatureRecord
-from webapp.views.auth import start_session
+from webapp.views.auth import renew_session
 from webapp.views.codes import announce_new_code, held_notice, page_state, send_or_explain
 from webapp.views.navigation import render_page
 
@@ -49,8 +49,8 @@ def unbind():
     )
 
 
-def _send_unbind_code(active):
-    return send_or_explain(completion.send_unbind_code, active)
+def _send_unbind_code(active, again=False):
+    return send_or_explain(completion.send_unbind_code, active, again=again)
 
 
 @bp.route("/unbind/verify", methods=["GET", "POST"])
@@ -71,7 +71,8 @@ def unbind_verify():
             reason=session["unbind_reason"],
         )
         if result.outcome == "ok":
-            start_session(current_user._get_current_object())  # which forgets the reason too
+            session.pop("unbind_reason", None)
+            renew_session(current_user._get_current_object())  # after each successful code
             flash(_("Your card %(card)s is no longer bound.", card=active.masked_card), "success")
             return redirect(url_for("banking.my_binding"), 303)
     state, wait = page_state(
@@ -98,7 +99,11 @@ def unbind_verify():
 def unbind_resend():
     """Send a new unbind code."""
     active = _active_binding()
-    if active is not None and CancelForm().validate_on_submit() and _send_unbind_code(active):
+    if (
+        active is not None
+        and CancelForm().validate_on_submit()
+        and _send_unbind_code(active, again=True)
+    ):
         announce_new_code()
     return redirect(url_for("manage.unbind_verify"), 303)
 

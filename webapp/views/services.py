@@ -17,7 +17,7 @@ from webapp import payments, pii, registry, social_security
 from webapp.models import Payment
 from webapp.payment_forms import BaseForm, PayForm, SendCodeForm
 from webapp.views import services_text
-from webapp.views.auth import start_session
+from webapp.views.auth import renew_session
 from webapp.views.codes import announce_new_code, held_notice, page_state, send_or_explain
 from webapp.views.navigation import render_page, wants_fragment
 
@@ -198,10 +198,11 @@ def send_code(code):
         return paid
     try:
         quote = _quote_from(access, code, base)
-        sent = send_or_explain(payments.send_code, access, quote, key)
+        again = form.again.data == "1"
+        sent = send_or_explain(payments.send_code, access, quote, key, again=again)
     except payments.Refused as refused:
         return _refused_unless_paid(access, key, refused)
-    if sent and form.again.data == "1":
+    if sent and again:
         announce_new_code()
     return redirect(url_for("services.authorise", code=code, key=key, base=base), 303)
 
@@ -275,7 +276,7 @@ def authorise(code):
             number = outcome.payment.receipt_number
             if outcome.replayed:
                 return _replayed(number)
-            start_session(current_user._get_current_object())  # after each successful code
+            renew_session(current_user._get_current_object())  # after each successful code
             return _to_receipt(number)
         checked = outcome.check
     state, wait = page_state(

@@ -8,7 +8,7 @@ from webapp import binding, completion
 from webapp.forms import CancelForm, CodeForm
 from webapp.models import Application, SignatureRecord
 from webapp.models.binding import AWAITING_VERIFICATION, BOUND, DRAFT
-from webapp.views.auth import start_session
+from webapp.views.auth import renew_session
 from webapp.views.codes import announce_new_code, page_state, send_or_explain
 from webapp.views.navigation import render_page
 
@@ -30,9 +30,9 @@ def _owned(reference, status):
     return application, application.status == status
 
 
-def send_code(application):
+def send_code(application, again=False):
     """Text a code for the application; a refusal or failure becomes a message on the page."""
-    return send_or_explain(completion.send_application_code, application)
+    return send_or_explain(completion.send_application_code, application, again=again)
 
 
 @bp.route("/<reference>/verify", methods=["GET", "POST"])
@@ -54,7 +54,7 @@ def code(reference):
             user_agent=request.user_agent.string,
         )
         if created is not None:
-            start_session(current_user._get_current_object())
+            renew_session(current_user._get_current_object())  # after each successful code
             return redirect(url_for("verify.done", reference=reference), 303)
         if application.status == DRAFT:
             # Refused on a check run again with the code: Check your answers says why.
@@ -90,7 +90,7 @@ def _render_code_page(application, form, result=None):
 def resend(reference):
     """Send a new code (the old one stops working); the server enforces the 60-second wait."""
     application, awaiting = _owned(reference, AWAITING_VERIFICATION)
-    if awaiting and CancelForm().validate_on_submit() and send_code(application):
+    if awaiting and CancelForm().validate_on_submit() and send_code(application, again=True):
         announce_new_code()
     return redirect(url_for("verify.code", reference=reference), 303)
 
