@@ -20,7 +20,7 @@ MORNING = datetime.datetime(2026, 3, 2, 1, 30)
 
 def test_a_supervisor_reads_every_lookup_masked_with_reason_and_count(agent, supervisor, db_conn):
     search(agent, "13800138000", reason="complaint")
-    search(agent, "SSB-7K3M9QXD", reason="")
+    search(agent, "SSB-7K3M9QXD", reason="fraud_check")
     zhang = Customer.get(Customer.username == "zhang.wei")
     # The last search found nobody: opening a record now asks why, and logs that.
     console.open_record(agent, zhang.id, reason="customer_call")
@@ -29,7 +29,7 @@ def test_a_supervisor_reads_every_lookup_masked_with_reason_and_count(agent, sup
     assert "李晓明 (agent.li) Opened a customer record: 张* " in page
     assert "Opened a customer record: 张* (1) Customer call" in page
     assert "Searched a mobile number: 138****8000 Complaint 1" in page
-    assert "Searched an application reference: SSB-7K3M9QXD — 0" in page
+    assert "Searched an application reference: SSB-7K3M9QXD Fraud check 0" in page
     assert "13800138000" not in page
     assert page.index("Opened a customer record") < page.index("Searched a mobile number")
 

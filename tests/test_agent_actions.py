@@ -129,7 +129,7 @@ def test_an_agent_cancels_an_open_application(agent, shopper, db_conn):
     reference = wizard.through_check(shopper)
     wizard.submit(shopper, reference)
     confirm = f"/agent/applications/{reference}/cancel"
-    agent.get(f"/agent/applications/{reference}")  # opened by its reference first: no reason
+    agent.get(f"/agent/applications/{reference}")  # opened by its reference first: no search
     assert f"Cancel application {reference}?" in text_of(agent.get(confirm))
     response = post_form(agent, confirm, {"reason": "complaint", "note": "customer changed mind"})
     assert response.status_code == 303

@@ -128,7 +128,7 @@ class SearchForm(FlaskForm):
         """Add the message for a missing reason (or missing details for Other); True if any."""
         problem = agent_actions.reason_problem(self.reason.data, self.note.data)
         if problem == "missing":
-            self.reason.errors = [_l("Choose why you are looking up an ID, mobile or card number")]
+            self.reason.errors = [_l("Choose why you are looking this up")]
         elif problem == "note_missing":
             self.note.errors = [_l("Say why in a few words when the reason is Other")]
         return problem is not None

@@ -19,8 +19,6 @@ from webapp.prepared import Prepared
 REFERENCE = re.compile(r"SSB-[A-Z0-9]{8}")
 MOBILE = re.compile(r"\+.*|1[0-9]{10}|861[0-9]{10}")
 KINDS = ("reference", "id_number", "mobile", "card_number")
-# Personal identifiers: looking one up needs a reason (PIPL art. 28; the access log says why).
-NEEDS_REASON = frozenset({"id_number", "mobile", "card_number"})
 MAX_RESULTS = 20
 
 MASKS = {
@@ -41,10 +39,6 @@ class Identifier:
     @property
     def masked(self):
         return MASKS[self.kind](self.value)
-
-    @property
-    def needs_reason(self):
-        return self.kind in NEEDS_REASON
 
 
 def recognise(text, card_pattern):

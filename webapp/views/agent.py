@@ -131,7 +131,7 @@ def _search(form):
     except identifiers.Invalid as invalid:
         form.query.errors = [invalid.message]
         return None
-    if (identifier.needs_reason or form.reason.data) and form.reason_problem():
+    if form.reason_problem():
         return None
     matches = agent_search.find(identifier)
     entry = access_log.record_search(
@@ -194,8 +194,7 @@ def application(reference):
     found = Application.get_or_none(Application.reference == reference.upper()[:12])
     if found is None:
         abort(404)
-    # As a search by reference: a reference is no personal data, and needs no reason.
-    _remember_lookup([found.customer_id], "", "")
+    # The record asks why, unless a search that found the customer led here.
     return redirect(
         url_for("agent.customer", customer_id=found.customer_id, _anchor=found.reference), 303
     )
