@@ -697,17 +697,25 @@ def _second_profile_of(username):
     return twin.username
 
 
+def _both_profiles_awaiting_their_codes(app):
+    """zhang.wei and a second profile of hers, each with an application for the same card
+    awaiting its code; returns (first, second), each (client, reference, path, code)."""
+    awaiting = []
+    for username in ("zhang.wei", _second_profile_of("zhang.wei")):
+        browser = app.test_client()
+        browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        assert log_in(browser, username).status_code == 303
+        reference, path = _awaiting(browser, "zhang.wei")
+        awaiting.append((browser, reference, path, latest_code(app)))
+    return awaiting
+
+
 def test_a_card_bound_from_another_profile_meanwhile_is_refused_when_the_code_comes_in(
     app, db_conn
 ):
-    first, second = app.test_client(), app.test_client()
-    for browser, username in ((first, "zhang.wei"), (second, _second_profile_of("zhang.wei"))):
-        browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        assert log_in(browser, username).status_code == 303
-    first_reference, first_path = _awaiting(first)
-    first_code = latest_code(app)
-    second_reference, second_path = _awaiting(second, "zhang.wei")
-    second_code = latest_code(app)
+    first, second = _both_profiles_awaiting_their_codes(app)
+    first, first_reference, first_path, first_code = first
+    second, second_reference, second_path, second_code = second
     assert enter_code(first, first_path, first_code).headers["Location"].endswith("/done")
     response = enter_code(second, second_path, second_code)
     assert response.headers["Location"].endswith(f"/bind/{second_reference}/check")
@@ -722,14 +730,9 @@ def test_a_card_bound_from_another_profile_meanwhile_is_refused_when_the_code_co
 def test_a_card_bound_from_another_profile_at_the_same_moment_is_refused_not_an_error(
     app, db_conn, monkeypatch
 ):
-    first, second = app.test_client(), app.test_client()
-    for browser, username in ((first, "zhang.wei"), (second, _second_profile_of("zhang.wei"))):
-        browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        assert log_in(browser, username).status_code == 303
-    _first_reference, first_path = _awaiting(first)
-    first_code = latest_code(app)
-    second_reference, second_path = _awaiting(second, "zhang.wei")
-    second_code = latest_code(app)
+    first, second = _both_profiles_awaiting_their_codes(app)
+    first, _first_reference, first_path, first_code = first
+    second, second_reference, second_path, second_code = second
     assert enter_code(first, first_path, first_code).headers["Location"].endswith("/done")
     # The other profile's binding commits just after this request's checks looked.
     checks, looks = binding.run_checks, []

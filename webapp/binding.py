@@ -124,33 +124,31 @@ def refused_at_verification(application):
     failure sends the application back to Check your answers with it, and is returned; None
     when binding may go ahead. Works in the caller's transaction."""
     failure = run_checks(application)
-    if failure is None:
-        return None
-    _update(application, AWAITING_VERIFICATION, status=DRAFT, step=4, failure=failure)
-    Challenge.kill_active(code_subject(application))
-    audit.record(
-        "application.refused_at_verification",
-        actor=application.customer,
-        customer=application.customer_id,
-        subject=application.reference,
-        outcome="refused",
-        check=failure,
-    )
+    if failure is not None:
+        _reopen(application, "application.refused_at_verification", failure, outcome="refused")
     return failure
 
 
 def back_to_draft(application):
-    """Let a customer awaiting verification change an answer: the application becomes a draft,
-    and a code sent for the answers as they were stops working."""
+    """Let a customer awaiting verification change an answer: the application becomes a draft."""
     with db.database.atomic():
-        _update(application, AWAITING_VERIFICATION, status=DRAFT, step=4)
-        Challenge.kill_active(code_subject(application))
-        audit.record(
-            "application.reopened",
-            actor=application.customer,
-            customer=application.customer_id,
-            subject=application.reference,
-        )
+        _reopen(application, "application.reopened")
+
+
+def _reopen(application, action, failure=None, **detail):
+    """An application awaiting verification back at Check your answers (as a draft, with the
+    failure that sent it there if any); a code sent for it stops working. Audited as action."""
+    _update(application, AWAITING_VERIFICATION, status=DRAFT, step=4, failure=failure)
+    Challenge.kill_active(code_subject(application))
+    if failure is not None:
+        detail["check"] = failure
+    audit.record(
+        action,
+        actor=application.customer,
+        customer=application.customer_id,
+        subject=application.reference,
+        **detail,
+    )
 
 
 def cancel(application, *, actor, reason="customer"):
