@@ -627,15 +627,7 @@ def test_a_code_sent_before_an_answer_changed_does_not_verify_the_new_answers(
     customer, app, db_conn
 ):
     zhang = Customer.get(Customer.username == "zhang.wei")
-    other = Account.create(
-        customer=zhang,
-        number="6222021001000099999",
-        kind="debit",
-        currency="CNY",
-        status="active",
-        balance_fen=100,
-        reserved_mobile="+8613900001111",
-    )
+    other = _debit_account(zhang, "6222021001000099999", "+8613900001111")
     reference, path = _awaiting(customer)
     first_code, first_challenge = latest_code(app), challenge_on(customer, path)
     response = post_form(customer, f"{path}/change", {}, source=path)
@@ -685,16 +677,21 @@ def _second_profile_of(username):
         name=person.name,
         id_number=person.id_number,
     )
-    Account.create(
-        customer=twin,
-        number="6222021001000077777",
+    _debit_account(twin, "6222021001000077777", "+8613900002222")
+    return twin.username
+
+
+def _debit_account(customer, number, mobile):
+    """A new active CNY debit account of the customer's that can take a binding."""
+    return Account.create(
+        customer=customer,
+        number=number,
         kind="debit",
         currency="CNY",
         status="active",
         balance_fen=100,
-        reserved_mobile="+8613900002222",
+        reserved_mobile=mobile,
     )
-    return twin.username
 
 
 def _both_profiles_awaiting_their_codes(app):
