@@ -107,11 +107,17 @@ def test_a_session_cookie_copied_before_logout_stops_working(app, customer):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_logging_in_elsewhere_ends_the_earlier_session(app, customer):
+def test_logging_in_elsewhere_ends_the_earlier_session_and_says_so(app, customer):
     other_device = app.test_client()
     assert log_in(other_device).status_code == 303
     assert other_device.get("/dashboard").status_code == 200
-    assert customer.get("/dashboard").status_code == 302
+    response = customer.get("/dashboard")
+    assert response.status_code == 302
+    page = customer.get(response.headers["Location"]).get_data(as_text=True)
+    said = "You were logged out here because your online banking was logged in or out somewhere"
+    assert said in page and "Log in to continue." not in page
+    # Said once: the login page shown again is a plain one.
+    assert said not in customer.get("/login").get_data(as_text=True)
 
 
 def _session_cookie(client):

@@ -42,7 +42,12 @@ login_manager.session_protection = None
 def log_in_first():
     """Not signed in (or no longer): to the login page, and back afterwards to the page asked
     for, or to the page a form was sent from (navigation.page_to_return_to)."""
-    flash(login_manager.login_message, login_manager.login_message_category)
+    if g.get("session_ended_elsewhere"):
+        # Said once, on the login page, in place of "Log in to continue".
+        session.pop("_user_id", None)
+        session["ended_elsewhere"] = True
+    else:
+        flash(login_manager.login_message, login_manager.login_message_category)
     return send_to_log_in(url_for(login_manager.login_view, next=page_to_return_to()))
 
 
@@ -53,7 +58,11 @@ def load_user(user_id):
     model = {"customer": Customer, "agent": Agent}.get(kind)
     if model is None or not number.isdigit():
         return None
-    return sign_in.session_user(model, number, token)
+    user = sign_in.session_user(model, number, token)
+    if user is None and model is Customer:
+        # A login, or a logout, somewhere else gave the customer a new session token.
+        g.session_ended_elsewhere = True
+    return user
 
 
 def _login_limit():
@@ -92,10 +101,19 @@ def submit_login():
 def _login_page(form=None, error=None):
     """The login page; a first visit with nothing to report is the same for everyone."""
     timed_out = session.pop("timed_out", False)
-    if form is None and not (timed_out or request.query_string or "_flashes" in session):
+    ended_elsewhere = session.pop("ended_elsewhere", False)
+    if form is None and not (
+        timed_out or ended_elsewhere or request.query_string or "_flashes" in session
+    ):
         return render_with_token("auth/login.html", lambda: {"form": LoginForm()})
     form = form or LoginForm()
-    return render_template("auth/login.html", form=form, error=error, timed_out=timed_out)
+    return render_template(
+        "auth/login.html",
+        form=form,
+        error=error,
+        timed_out=timed_out,
+        ended_elsewhere=ended_elsewhere,
+    )
 
 
 def start_session(user):
