@@ -80,11 +80,11 @@ def test_the_lost_card_personas_record_says_why_her_application_fails(app, agent
     page = text_of(record(agent, "wang.fang"))
     assert "王* Customer" in page and "310104********0424" in page and "139****5678" in page
     assert f"{reference} In progress" in page
-    assert "Why it is stuck Refused by the check: card reported lost. The customer was" in page
     assert (
-        "Why it failed Refused by the check: card reported lost. "
+        "Why it is stuck Refused by the check: card reported lost. "
         "The customer was told: “Your card is reported lost." in page
     )
+    assert page.count("Refused by the check") == 1  # said once, not again on its card
     assert "call 12333" in page
     assert "Card ****8731" in page and "Account ****3456" in page
     positions(
@@ -98,6 +98,11 @@ def test_the_lost_card_personas_record_says_why_her_application_fails(app, agent
         ],
     )
     assert "S20948731" not in page and "13912345678" not in page
+    # Cancelled, the application is no longer stuck: its card says why it failed.
+    post_form(wang, f"/bind/{reference}/cancel", {}, source=f"/bind/{reference}/cancel")
+    page = text_of(record(agent, "wang.fang"))
+    assert "Why it is stuck" not in page
+    assert "Why it failed Refused by the check: card reported lost." in page
 
 
 def test_a_bound_customer_shows_the_binding_and_its_signature_record(agent, db_conn):

@@ -195,10 +195,12 @@ def test_ten_wrong_entries_lock_verification(customer, app, frozen, db_conn):
             frozen.advance(seconds=61)
             post_form(customer, f"{path}/resend", {}, source=path)
         answer = enter_code(customer, path, "000000")
-    # The message heads the page, with no link to a code field that is no longer there.
-    summary = answer.get_data(as_text=True).split("data-error-summary>")[1].split("</div>")[0]
-    assert "Verification is locked until" in summary and 'href="#code"' not in summary
-    assert answer.get_data(as_text=True).count("Verification is locked until") == 1
+    # Said once, as an alert: not as "a problem" in the form, which has nothing to put right.
+    html = answer.get_data(as_text=True)
+    assert "data-error-summary" not in html and 'name="code"' not in html
+    notice = html.split('<div class="notice notice--error" role="alert">')[1].split("</div>")[0]
+    assert "Verification is locked until" in notice
+    assert html.count("Verification is locked until") == 1
     page = customer.get(path).get_data(as_text=True)
     assert page.count("Verification is locked until") == 1
     # A code form still open from before the lock, sent empty: the lock is still said.
@@ -637,7 +639,10 @@ def test_a_code_sent_before_an_answer_changed_does_not_verify_the_new_answers(
     # Submitted again within a minute of the first code: no new one may go yet.
     response = wizard.submit(customer, reference)
     page = customer.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Ask for a new code to be sent to 139****1111." in " ".join(page.split())
+    assert (
+        "When the countdown below ends, ask for a new code to be sent to 139****1111."
+        in " ".join(page.split())
+    )
     assert "You can ask for a new code in" in page
     page = enter_code(customer, path, first_code, first_challenge).get_data(as_text=True)
     assert "That code no longer works. Ask for a new code." in page

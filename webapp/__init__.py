@@ -178,6 +178,7 @@ def create_app(test_config=None):
     app.jinja_env.filters["when"] = i18n.format_when
     app.jinja_env.globals["present"] = _present
     app.jinja_env.globals["seconds_span"] = lambda n: Markup('<span data-seconds="">%d</span>') % n
+    app.jinja_env.globals["nowrap"] = lambda text: Markup('<span class="nowrap">%s</span>') % text
     app.jinja_env.globals["account_kind_label"] = i18n.account_kind_label
     app.jinja_env.globals["account_status_label"] = i18n.account_status_label
     app.jinja_env.globals["ineligibility_label"] = i18n.ineligibility_label

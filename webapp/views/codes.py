@@ -298,6 +298,8 @@ def page_state(subject, purpose, mobile, form, result=None):
     if state.challenge is not None:
         form.challenge_id.data = state.challenge.public_id
     if result is not None:
-        form.code.errors = [outcome_message(result, state)]
+        if result.outcome != "locked" or not state.locked_until:
+            form.code.errors = [outcome_message(result, state)]
+        # else the page's notice says it: there is nothing in the form to put right.
         form.code.data = ""
     return state, wait
