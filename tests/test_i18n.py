@@ -200,6 +200,8 @@ def test_dashboard_shows_balances_as_yuan(customer, language):
 def test_an_account_in_another_currency_shows_its_balance_in_that_currency(client, language, shown):
     log_in(client, "chen.jing")
     page = client.get("/dashboard", headers={"Accept-Language": language}).get_data(as_text=True)
+    label = "Debit card (US Dollar)" if language == "en-US" else "借记卡（美元）"
+    assert label in page
     after = page[page.index("****8901") :]
     balance = after[: after.index("</p>") + 4]
     assert balance.endswith(f"</span>{shown}</p>")

@@ -8,12 +8,20 @@ from babel import Locale
 from babel.numbers import (
     format_currency,
     format_decimal,
+    get_currency_name,
     get_decimal_symbol,
     get_group_symbol,
 )
 from flask import has_request_context, request
 from flask.globals import _cv_app
-from flask_babel import format_date, format_datetime, format_time, get_locale, get_translations
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_time,
+    get_locale,
+    get_translations,
+    gettext,
+)
 from flask_babel.speaklater import LazyString
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -201,7 +209,8 @@ def account_kind_label(account):
     """“Debit card · Salary” style name for an account."""
     kind = str(ACCOUNT_KINDS.get(account.kind, account.kind))
     if account.currency != "CNY":
-        kind = f"{kind} ({account.currency})"
+        currency = get_currency_name(account.currency, locale=page_locale())
+        kind = gettext("%(kind)s (%(currency)s)", kind=kind, currency=currency)
     return f"{kind} · {account.label}" if account.label else kind
 
 
