@@ -117,9 +117,11 @@
     field.focus({ preventScroll: true });
   });
 
+  // A page loaded whole: its error summary, else a message about what just happened (a flash
+  // after a redirect), takes focus, as after a swap; a screen reader reads it first.
   document.addEventListener("DOMContentLoaded", function () {
-    var summary = document.querySelector("[data-error-summary]");
-    if (summary) summary.focus();
+    var first = document.querySelector("[data-error-summary]") || document.querySelector("main [data-focus]");
+    if (first) first.focus();
     enhance(document);
   });
 })();

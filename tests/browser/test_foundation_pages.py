@@ -194,3 +194,11 @@ def test_shared_fixtures_give_the_promised_phones(page, page_nojs, page_zh):
     assert page.evaluate("'ontouchstart' in window")
     assert page_nojs.evaluate("typeof htmx") == "undefined", "scripts ran with JavaScript off"
     assert page.evaluate("typeof htmx") == "object", "htmx did not load under the CSP"
+
+
+def test_a_message_after_a_redirect_takes_focus_on_a_whole_page(page):
+    log_in(page, "liu.yang")
+    page.goto("/bind")  # her card is bound: she is sent to her binding, and told why
+    page.wait_for_url(re.compile(r"/binding$"))
+    focused = page.evaluate("document.activeElement.textContent")
+    assert "Your social security card is already bound." in focused
