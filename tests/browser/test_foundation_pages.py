@@ -200,5 +200,6 @@ def test_a_message_after_a_redirect_takes_focus_on_a_whole_page(page):
     log_in(page, "liu.yang")
     page.goto("/bind")  # her card is bound: she is sent to her binding, and told why
     page.wait_for_url(re.compile(r"/binding$"))
-    focused = page.evaluate("document.activeElement.textContent")
+    focused = page.evaluate("document.activeElement.outerHTML")
+    assert focused.startswith('<div class="notice notice--info"'), focused[:80]
     assert "Your social security card is already bound." in focused
