@@ -7,7 +7,7 @@ import pytest
 from flask.sessions import SecureCookieSessionInterface
 
 from tests.conftest import csrf_token, log_in, post_form
-from webapp import demo
+from webapp import demo, sign_in
 from webapp.models import AuditEvent, Customer
 
 pytestmark = pytest.mark.database
@@ -114,7 +114,7 @@ def test_logging_in_elsewhere_ends_the_earlier_session_and_says_so(app, customer
     response = customer.get("/dashboard")
     assert response.status_code == 302
     page = customer.get(response.headers["Location"]).get_data(as_text=True)
-    said = "You were logged out here because your online banking was logged in or out somewhere"
+    said = "Your session here has ended: you logged out in another tab or window, or your online"
     assert said in page and "Log in to continue." not in page
     # Said once: the login page shown again is a plain one.
     assert said not in customer.get("/login").get_data(as_text=True)
@@ -204,3 +204,13 @@ def test_a_form_sent_after_the_session_ended_returns_to_its_page_after_logging_i
     )
     assert answer.status_code == 303 and answer.headers["Location"] == "/binding"
     assert phone.get("/binding").status_code == 200
+
+
+def test_a_renewal_changes_nothing_once_the_token_has_moved_on(app, db_conn):
+    with app.app_context():
+        first = Customer.get(Customer.username == "zhang.wei")
+        second = Customer.get_by_id(first.id)  # the same customer, read by another request
+        assert sign_in.renew_session_token(first, "challenge-a")
+        # The other request still holds the token from before: it renews nothing.
+        assert not sign_in.renew_session_token(second, "challenge-b")
+        assert Customer.get_by_id(first.id).session_token == first.session_token

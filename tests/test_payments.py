@@ -129,7 +129,7 @@ def test_paying_resident_medical_insurance_debits_the_account_and_gives_a_receip
     key, response = pay(liu, app)
     assert response.status_code == 303
     # The code started a new session: a copy of the cookie from before it soon stops working.
-    assert_new_session(app, liu, before, frozen)
+    assert_new_session(app, liu, before)
     receipt_path = response.headers["Location"]
     assert re.fullmatch(r"/services/payments/SSP-[2-9A-HJ-NP-Z]{10}", receipt_path)
 
@@ -280,10 +280,15 @@ def test_the_second_tap_of_a_double_tap_shows_the_receipt_and_keeps_the_customer
     page = text_of(second_tab.get(receipt))
     assert "This payment was already made. Nothing more was taken." in page
     assert Payment.select().count() == 1
-    # Its answer moved it on to the new session, which lasts; the old cookie does not.
+    # Its answer moved it on to the new session, which lasts. The old cookie let in only the
+    # same form, and only at once: anything else it asks for is refused.
     frozen.advance(seconds=11)
     assert signed_in_with(app, session_cookie(second_tab))
     assert not signed_in_with(app, before)
+    late = app.test_client()
+    late.set_cookie("ssb_session", before)
+    answer = late.post(f"/services/pay/{RESIDENT}/authorise", data=form)
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
     # The same form sent again later, from the page still open, finds the receipt too.
     again = liu.post(f"/services/pay/{RESIDENT}/authorise", data=form)
     assert again.status_code == 303 and again.headers["Location"] == receipt

@@ -1,6 +1,7 @@
 """Password sign-in: slow hashes, lockout after repeated failures, uniform answers."""
 
 import datetime
+import hashlib
 import hmac
 import secrets
 
@@ -82,20 +83,38 @@ def rotate_session_token(user):
         setattr(user, name, value)
 
 
-def renew_session_token(customer):
+def renew_session_token(customer, proof):
     """A new session token after a verified code. For RENEWAL_GRACE the token before it still
-    lets in a request that was already on its way with it (the second tap of a double tap), and
-    that request's answer carries the new token (see carried_over); after that, only the new
-    token works."""
+    lets in the twin of the request that verified the code: a request that was already on its
+    way with the old cookie and the same form (the second tap of a double tap), whose proof is
+    the form's challenge id. That request's answer carries the new token (see carried_over).
+    Any other use of the old token, and every use after the grace, is refused.
+
+    Returns False, changing nothing, when the token moved on meanwhile (a logout, another
+    renewal): this request's session is then no longer one to renew.
+    """
     token = secrets.token_hex(16)
+    model = type(customer)
     changes = {
         "session_token": token,
-        "previous_session_token": customer.session_token,
+        "previous_session_token": _twin_token(customer.session_token, proof),
         "session_renewed_at": clock.now(),
     }
-    type(customer).update(changes).where(type(customer).id == customer.id).execute()
-    for name, value in changes.items():
-        setattr(customer, name, value)
+    renewed = (
+        model.update(changes)
+        .where(model.id == customer.id, model.session_token == customer.session_token)
+        .execute()
+    )
+    if renewed:
+        for name, value in changes.items():
+            setattr(customer, name, value)
+    return bool(renewed)
+
+
+def _twin_token(token, proof):
+    """What a renewal keeps of the token it replaced: bound to the form that verified the code,
+    so only the same form, sent with the old cookie, is let in during the grace."""
+    return hashlib.sha256(f"{token}:{proof}".encode()).hexdigest()[:32]
 
 
 def _renews(user):
@@ -105,8 +124,9 @@ def _renews(user):
 _by_id = {}
 
 
-def session_user(model, number, token):
-    """The user whose current session token this is, else None."""
+def session_user(model, number, token, proof=""):
+    """The user whose current session token this is, else None. proof: the challenge id the
+    request's form carries, which may make it the twin of a renewal (see renew_session_token)."""
     query = _by_id.get(model)
     if query is None:
         # Every signed-in request asks this: the query is compiled once per model.
@@ -116,19 +136,19 @@ def session_user(model, number, token):
         return None
     if hmac.compare_digest(user.session_token, token):
         return user
-    if carried_over(user, token):
+    if proof and carried_over(user, token, proof):
         user.carried_over = True  # the request's answer gives it the new token
         return user
     return None
 
 
-def carried_over(user, token):
-    """Whether this token is the one a renewal replaced moments ago (see renew_session_token)."""
+def carried_over(user, token, proof):
+    """Whether this token and form are the twin of a renewal moments ago."""
     previous = getattr(user, "previous_session_token", "")
     renewed_at = getattr(user, "session_renewed_at", None)
     return bool(
         previous
         and renewed_at
         and clock.now() - renewed_at <= RENEWAL_GRACE
-        and hmac.compare_digest(previous, token)
+        and hmac.compare_digest(previous, _twin_token(token, proof))
     )

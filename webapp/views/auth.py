@@ -58,9 +58,10 @@ def load_user(user_id):
     model = {"customer": Customer, "agent": Agent}.get(kind)
     if model is None or not number.isdigit():
         return None
-    user = sign_in.session_user(model, number, token)
+    proof = request.form.get("challenge_id", "") if request.method == "POST" else ""
+    user = sign_in.session_user(model, number, token, proof[:64])
     if user is None and model is Customer:
-        # A login, or a logout, somewhere else gave the customer a new session token.
+        # A login or logout elsewhere, or in another tab, gave the customer a new token.
         g.session_ended_elsewhere = True
     return user
 
@@ -135,9 +136,9 @@ def renew_session(customer):
     earlier copies of the cookie stop working, and the same start, CSRF token and messages, so
     the idle and absolute limits run on and pages already open (their forms, the header's Log
     out) keep working."""
-    sign_in.renew_session_token(customer)
-    login_user(customer)
-    session["seen"] = clock.now().timestamp()
+    if sign_in.renew_session_token(customer, request.form.get("challenge_id", "")[:64]):
+        login_user(customer)
+        session["seen"] = clock.now().timestamp()
 
 
 @bp.post("/logout")
