@@ -53,3 +53,33 @@ def test_a_file_without_the_columns_is_refused(app, db_conn, tmp_path):
     path.write_text("number,name\nB12345678,王小明\n", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["registry-import", str(path)])
     assert result.exit_code != 0 and "missing column" in result.output
+
+
+def _import(app, tmp_path, content, encoding="utf-8"):
+    path = tmp_path / "cards.csv"
+    path.write_bytes(content.encode(encoding))
+    return app.test_cli_runner().invoke(args=["registry-import", str(path)])
+
+
+def test_a_file_not_in_utf8_is_refused_with_a_clear_message(app, db_conn, tmp_path):
+    before = RegistryCard.select().count()
+    result = _import(app, tmp_path, GOOD, encoding="gbk")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert 'the file is not UTF-8 text (from Excel, save it as "CSV UTF-8")' in result.output
+    assert "Nothing was imported" in result.output
+    assert RegistryCard.select().count() == before
+
+
+def test_a_card_number_twice_in_one_file_is_refused(app, db_conn, tmp_path):
+    result = _import(app, tmp_path, GOOD + "B12345678,张伟,110101198805120311,110000,frozen\n")
+    assert result.exit_code == 1
+    assert "line 4: this card number is on an earlier line too" in result.output
+    assert registry.find_card("B12345678") is None
+
+
+def test_problems_name_the_line_of_the_file_and_never_a_full_id_number(app, db_conn, tmp_path):
+    shifted = "B22345678,王小明,110000,11010519491231002X,active\n"  # region and ID swapped
+    result = _import(app, tmp_path, GOOD + "\n\n" + shifted)
+    assert result.exit_code == 1
+    assert "line 6:" in result.output
+    assert "11010519491231002X" not in result.output

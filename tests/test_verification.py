@@ -528,6 +528,11 @@ def test_verify_signatures_reports_tampering(app, db_conn):
     SignatureRecord.update(masked_account="****9999").execute()
     result = runner.invoke(args=["verify-signatures"])
     assert result.exit_code != 0 and "TAMPERED: signature record" in result.output
+    # A seal overwritten with text that is not ASCII is reported like any change.
+    SignatureRecord.update(seal="ü").execute()
+    result = runner.invoke(args=["verify-signatures"])
+    assert result.exit_code == 1 and "TAMPERED: signature record" in result.output
+    assert "1 of 1 signature records fail their seal." in result.output
 
 
 def test_the_same_code_submitted_twice_at_once_binds_once(customer, app, db_conn):

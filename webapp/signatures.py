@@ -58,7 +58,8 @@ def seal(record):
 
 def intact(record):
     """Whether a record still matches its seal."""
-    return hmac.compare_digest(record.seal, seal(record))
+    # As bytes: a seal changed to text that is not ASCII is a mismatch, not an error.
+    return hmac.compare_digest((record.seal or "").encode(), seal(record).encode())
 
 
 def tampered():

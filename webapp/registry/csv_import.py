@@ -2,7 +2,7 @@
 
 import csv
 
-from webapp import identifiers
+from webapp import identifiers, logs
 from webapp.extensions import db
 from webapp.registry import CARD_STATUSES, REGIONS
 from webapp.registry.local import put_card
@@ -18,22 +18,52 @@ class RejectedFile(ValueError):
         self.problems = problems
 
 
-def import_cards(stream, card_pattern):
-    """Import cards from a CSV stream with a header row; returns (created, updated)."""
+NOT_UTF8 = (
+    "the file is not UTF-8 text (from Excel, save it as \"CSV UTF-8\"); nothing was read past "
+    "line {line}"
+)
+
+
+def checked_rows(stream, columns, check_row, key, twice):
+    """Every row of a CSV stream with a header row, each checked by check_row; raises
+    RejectedFile naming every problem by its line in the file (identifiers in the messages
+    masked), and a row whose key(row) an earlier row had, with the message twice."""
     reader = csv.DictReader(stream)
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise RejectedFile([f"missing column(s): {', '.join(missing)}"])
-    rows, problems = [], []
-    for line, raw in enumerate(reader, start=2):
-        try:
-            rows.append(_check_row(raw, card_pattern))
-        except identifiers.Invalid as exc:
-            problems.append(f"line {line}: {exc.message}")
-        except ValueError as exc:
-            problems.append(f"line {line}: {exc}")
+    rows, problems, seen = [], [], set()
+    try:
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise RejectedFile([f"missing column(s): {', '.join(missing)}"])
+        for raw in reader:
+            line = reader.line_num
+            try:
+                row = check_row(raw)
+            except identifiers.Invalid as exc:
+                problems.append(f"line {line}: {exc.message}")
+                continue
+            except ValueError as exc:
+                problems.append(f"line {line}: {logs.scrub(str(exc))}")
+                continue
+            if key(row) in seen:
+                problems.append(f"line {line}: {twice}")
+            seen.add(key(row))
+            rows.append(row)
+    except UnicodeDecodeError:
+        problems.append(NOT_UTF8.format(line=reader.line_num + 1))
     if problems:
         raise RejectedFile(problems)
+    return rows
+
+
+def import_cards(stream, card_pattern):
+    """Import cards from a CSV stream with a header row; returns (created, updated)."""
+    rows = checked_rows(
+        stream,
+        COLUMNS,
+        lambda raw: _check_row(raw, card_pattern),
+        key=lambda row: row["number"],
+        twice="this card number is on an earlier line too",
+    )
     created = 0
     with db.database.atomic():
         for row in rows:

@@ -4,13 +4,12 @@ Amounts are in yuan with at most two decimals ("8000", "1280.50") and are stored
 for a person the registry does not know yet creates that person from its name and region.
 """
 
-import csv
 import datetime
 import re
 
 from webapp import identifiers, registry
 from webapp.extensions import db
-from webapp.registry.csv_import import RejectedFile
+from webapp.registry.csv_import import checked_rows
 from webapp.registry.insurance import put_contribution, put_person
 
 COLUMNS = (
@@ -32,27 +31,13 @@ MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 def import_contributions(stream):
     """Import contribution records from a CSV stream with a header row; returns (created, updated)."""
-    reader = csv.DictReader(stream)
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise RejectedFile([f"missing column(s): {', '.join(missing)}"])
-    rows, problems, seen = [], [], set()
-    for line, raw in enumerate(reader, start=2):
-        try:
-            row = _check_row(raw)
-        except identifiers.Invalid as exc:
-            problems.append(f"line {line}: {exc.message}")
-            continue
-        except ValueError as exc:
-            problems.append(f"line {line}: {exc}")
-            continue
-        key = (row["id_number"], row["month"], row["insurance_type"])
-        if key in seen:
-            problems.append(f"line {line}: the same person, month and type appear twice")
-        seen.add(key)
-        rows.append(row)
-    if problems:
-        raise RejectedFile(problems)
+    rows = checked_rows(
+        stream,
+        COLUMNS,
+        _check_row,
+        key=lambda row: (row["id_number"], row["month"], row["insurance_type"]),
+        twice="the same person, month and type appear twice",
+    )
     created, people = 0, {}
     with db.database.atomic():
         for row in rows:
