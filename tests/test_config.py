@@ -12,6 +12,7 @@ from webapp.models import AuditEvent
 
 SETTINGS = [
     "APP_ENV",
+    "PUBLIC_BASE_URL",
     "SECRET_KEY",
     "PII_KEY",
     "SIGNATURE_KEY",
@@ -37,6 +38,7 @@ def production_settings():
         "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
         "TWILIO_FROM_NUMBER": "+15005550006",
+        "PUBLIC_BASE_URL": "https://bank.example",
     }
 
 
@@ -98,6 +100,14 @@ def test_production_refuses_a_development_key(environment, tmp_path, name, dev_v
 def test_production_refuses_a_short_key(environment, tmp_path, name):
     environment.setenv(name, "too-short-" + secrets.token_hex(4))
     assert f"{name} is shorter than 32 characters" in _refusal(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "address", ["http://127.0.0.1:5000", "http://bank.example", "https://localhost", ""]
+)
+def test_production_refuses_a_public_address_twilio_cannot_call(environment, tmp_path, address):
+    environment.setenv("PUBLIC_BASE_URL", address)
+    assert "PUBLIC_BASE_URL must be the site's public https address" in _refusal(tmp_path)
 
 
 def test_production_refuses_the_console_sms_backend(environment, tmp_path):

@@ -124,6 +124,7 @@ def test_the_dev_outbox_does_not_exist_with_twilio_or_in_production(app):
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "TWILIO_FROM_NUMBER": FROM_NUMBER,
+            "PUBLIC_BASE_URL": "https://bank.example",
             "DATABASE": app.config["DATABASE"],
         }
     )
@@ -149,6 +150,7 @@ def test_production_refuses_twilio_without_credentials(missing, problem):
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_FROM_NUMBER": FROM_NUMBER,
         "TWILIO_MESSAGING_SERVICE_SID": "",
+        "PUBLIC_BASE_URL": "https://bank.example",
     }
     config.refuse_unsafe(settings)
     settings[missing] = ""

@@ -76,9 +76,21 @@ def test_an_undelivered_report_keeps_the_carriers_error_code(app, message):
 
 @pytest.mark.parametrize("signature", [None, "", "bm90IGEgc2lnbmF0dXJl"])
 def test_a_missing_or_bad_signature_is_refused_and_changes_nothing(app, message, signature):
-    response = callback(app, report(message, "delivered"), signature=signature)
+    logger, seen = logging.getLogger("webapp.views.webhooks"), []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    logger.addHandler(handler)
+    try:
+        response = callback(app, report(message, "delivered"), signature=signature)
+    finally:
+        logger.removeHandler(handler)
     assert response.status_code == 403
     assert status_of(message).status == "queued"
+    # Said in the log, with the address the signature was checked against.
+    assert seen == [
+        f"Refused a delivery-status callback for {PATH}: its signature does not match "
+        f"{PUBLIC_BASE_URL}"
+    ]
 
 
 def test_a_signature_over_other_parameters_is_refused(app, message):

@@ -5,6 +5,7 @@ development defaults below, or when a development-only backend is configured.
 """
 
 import os
+from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
 DEV_PII_KEY = "dev-only-personal-data-key-not-for-production"
@@ -93,6 +94,11 @@ def refuse_unsafe(config):
         problems += [f"{name} is not set" for name in TWILIO_REQUIRED if not config.get(name)]
         if not (config.get("TWILIO_FROM_NUMBER") or config.get("TWILIO_MESSAGING_SERVICE_SID")):
             problems.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID is not set")
+    public = urlsplit(config.get("PUBLIC_BASE_URL") or "")
+    if public.scheme != "https" or public.hostname in (None, "localhost", "127.0.0.1"):
+        problems.append(
+            "PUBLIC_BASE_URL must be the site's public https address (Twilio calls it back)"
+        )
     if config.get("OTP_KEY") and len(config["OTP_KEY"]) < 32:
         problems.append("OTP_KEY is shorter than 32 characters")
     if problems:

@@ -19,7 +19,7 @@ class RejectedFile(ValueError):
 
 
 NOT_UTF8 = (
-    "the file is not UTF-8 text (from Excel, save it as \"CSV UTF-8\"); nothing was read past "
+    'the file is not UTF-8 text (from Excel, save it as "CSV UTF-8"); nothing was read past '
     "line {line}"
 )
 

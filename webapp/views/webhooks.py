@@ -1,11 +1,14 @@
 """Callbacks from the SMS provider: Twilio's delivery status reports."""
 
+import logging
+
 from flask import Blueprint, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 from webapp import sms
 from webapp.extensions import csrf
 
+log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 # Twilio signs its requests instead of carrying our CSRF token.
 csrf.exempt(bp)
@@ -15,6 +18,13 @@ csrf.exempt(bp)
 def twilio_status():
     """Store the delivery status Twilio reports for one of our messages."""
     if not _signed_by_twilio():
+        # Said in the log: every callback refused at once is what a wrong PUBLIC_BASE_URL or
+        # auth token looks like.
+        log.warning(
+            "Refused a delivery-status callback for %s: its signature does not match %s",
+            request.path,
+            current_app.config["PUBLIC_BASE_URL"],
+        )
         abort(403)
     sms.record_status(
         sid=request.form.get("MessageSid", ""),
