@@ -176,3 +176,16 @@ def test_a_pooled_sqlite_connection_serves_the_next_thread_that_borrows_it(tmp_p
     with ThreadPoolExecutor(max_workers=1) as another_thread:
         assert another_thread.submit(a_request).result() == (1,)
     pooled.close_all()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["seed-demo"], ["expire-applications"], ["verify-signatures"]],
+)
+def test_a_command_on_a_database_with_no_tables_says_to_migrate_first(tmp_path, command):
+    app = create_app(
+        {"TESTING": True, "DATABASE": database.connect(f"sqlite:///{tmp_path / 'empty.db'}")}
+    )
+    result = app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "The database has no tables yet: run flask migrate first." in result.output

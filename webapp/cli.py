@@ -1,5 +1,7 @@
 """flask commands: migrate, seed-demo, registry-import, expire-applications, verify-signatures."""
 
+import functools
+
 import click
 from flask import current_app
 
@@ -7,6 +9,19 @@ from webapp import binding, database, demo, signatures
 from webapp.extensions import db
 from webapp.registry.csv_import import RejectedFile, import_cards
 from webapp.registry.insurance_import import import_contributions
+
+
+def needs_tables(command):
+    """A command that reads the app's tables says to migrate first, rather than failing with a
+    traceback, on a database that has none yet."""
+
+    @functools.wraps(command)
+    def checked(*args, **kwargs):
+        if not db.database.get_tables():
+            raise click.ClickException("The database has no tables yet: run flask migrate first.")
+        return command(*args, **kwargs)
+
+    return checked
 
 
 def register(app):
@@ -19,6 +34,7 @@ def register(app):
         click.echo("Applied: " + ", ".join(applied) if applied else "Database is up to date.")
 
     @app.cli.command("seed-demo")
+    @needs_tables
     def seed_demo_command():
         """Create the demo personas (refused in production)."""
         if current_app.config["APP_ENV"] == "production":
@@ -28,6 +44,7 @@ def register(app):
 
     @app.cli.command("registry-import")
     @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+    @needs_tables
     def registry_import_command(csv_file):
         """Import social security cards into the local registry from a CSV file."""
         try:
@@ -40,6 +57,7 @@ def register(app):
 
     @app.cli.command("registry-import-contributions")
     @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+    @needs_tables
     def registry_import_contributions_command(csv_file):
         """Import contribution records into the local registry from a CSV file (all or nothing)."""
         try:
@@ -51,11 +69,13 @@ def register(app):
         click.echo(f"Imported {created} new and {updated} updated contribution records.")
 
     @app.cli.command("expire-applications")
+    @needs_tables
     def expire_applications_command():
         """Expire applications untouched for 24 hours."""
         click.echo(f"Expired {binding.expire_stale()} applications.")
 
     @app.cli.command("verify-signatures")
+    @needs_tables
     def verify_signatures_command():
         """Check every signature record against its seal; exit 1 if any was changed."""
         broken = signatures.tampered()
