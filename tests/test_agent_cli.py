@@ -73,6 +73,18 @@ def test_a_bad_username_is_refused(app, db_conn, username):
     assert result.exit_code != 0 and "a username is" in result.output
 
 
+@pytest.mark.parametrize("name", ["   ", "周\x07琪", "周" * 41])
+def test_a_blank_unprintable_or_long_name_is_refused(app, db_conn, name):
+    result = create_agent(app, "zhou.qi", "--name", name)
+    assert result.exit_code != 0 and "a name is 1-40 printable characters" in result.output
+    assert Agent.get_or_none(Agent.username == "zhou.qi") is None
+
+
+def test_a_name_is_kept_with_its_spaces_tidied(app, db_conn):
+    assert create_agent(app, "zhou.qi", "--name", "  Zhou   Qi ").exit_code == 0
+    assert Agent.get(Agent.username == "zhou.qi").display_name == "Zhou Qi"
+
+
 def test_an_unknown_role_is_refused(app, db_conn):
     result = create_agent(app, "zhou.qi", "--role", "admin")
     assert result.exit_code != 0

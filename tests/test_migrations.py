@@ -150,6 +150,17 @@ def test_health_check_answers_ok_when_the_database_answers(client):
     assert response.get_json()["status"] == "ok"
 
 
+def test_health_check_answers_503_until_the_database_is_migrated(tmp_path):
+    empty = database.connect(f"sqlite:///{tmp_path / 'empty.db'}")
+    app = create_app({"TESTING": True, "DATABASE": empty})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "database": "not migrated"}
+    with app.app_context():
+        database.migrate(empty)
+    assert app.test_client().get("/healthz").status_code == 200
+
+
 def test_health_check_answers_503_when_the_database_is_unreachable(tmp_path):
     unreachable = SqliteDatabase(str(tmp_path / "no-such-directory" / "app.db"))
     app = create_app({"TESTING": True, "DATABASE": unreachable})

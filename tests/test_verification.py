@@ -821,3 +821,15 @@ def test_changing_the_account_with_no_other_account_that_could_take_it_says_so_f
     Account.update(status="active").where(Account.id == frozen.id).execute()
     response = post_form(client, "/binding/change", {}, source="/binding")
     assert re.search(r"/bind/SSB-[A-Z0-9]{8}/account$", response.headers["Location"])
+
+
+def test_an_expired_application_ends_its_code_as_a_cancelled_one_does(
+    customer, app, frozen, db_conn
+):
+    _reference, path = _awaiting(customer)
+    challenge = Challenge.get(Challenge.public_id == challenge_on(customer, path))
+    frozen.advance(hours=24, minutes=1)
+    result = app.test_cli_runner().invoke(args=["expire-applications"])
+    assert "Expired 1 application." in result.output
+    assert Challenge.get_by_id(challenge.id).status == "dead"
+

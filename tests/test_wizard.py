@@ -222,7 +222,7 @@ def test_expire_applications_closes_drafts_untouched_for_a_day(app, customer, fr
     runner = app.test_cli_runner()
     assert "Expired 0" in runner.invoke(args=["expire-applications"]).output
     frozen.advance(minutes=2)
-    assert "Expired 1" in runner.invoke(args=["expire-applications"]).output
+    assert "Expired 1 application." in runner.invoke(args=["expire-applications"]).output
     assert Application.get(Application.reference == reference).status == "expired"
     assert Binding.select().count() == 1  # the demo persona's binding is untouched
 

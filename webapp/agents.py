@@ -57,6 +57,9 @@ def create(username, *, role, password, display_name=None):
     if role not in Agent.ROLES:
         problems.append(f"the role is one of: {', '.join(Agent.ROLES)}")
     problems += password_problems(username, password)
+    name = username if display_name is None else " ".join(display_name.split())
+    if not name or len(name) > 40 or not name.isprintable():
+        problems.append("a name is 1-40 printable characters")
     if problems:
         raise Refused(problems)
     try:
@@ -64,7 +67,7 @@ def create(username, *, role, password, display_name=None):
             agent = Agent.create(
                 username=username,
                 password_hash=sign_in.hash_password(password),
-                display_name=(display_name or username).strip()[:40],
+                display_name=name,
                 role=role,
             )
             audit.record("agent.created", subject=f"agent:{agent.id}", role=role)

@@ -175,14 +175,16 @@ def expire_stale():
     expired = 0
     for application in stale:
         try:
-            _update(application, OPEN_STATUSES, status=EXPIRED, closed_at=clock.now())
+            with db.database.atomic():
+                _update(application, OPEN_STATUSES, status=EXPIRED, closed_at=clock.now())
+                Challenge.kill_active(code_subject(application))  # as a cancel does
+                audit.record(
+                    "application.expired",
+                    customer=application.customer_id,
+                    subject=application.reference,
+                )
         except StaleApplication:
             continue
-        audit.record(
-            "application.expired",
-            customer=application.customer_id,
-            subject=application.reference,
-        )
         expired += 1
     return expired
 

@@ -72,7 +72,8 @@ def register(app):
     @needs_tables
     def expire_applications_command():
         """Expire applications untouched for 24 hours."""
-        click.echo(f"Expired {binding.expire_stale()} applications.")
+        expired = binding.expire_stale()
+        click.echo(f"Expired {expired} application{'' if expired == 1 else 's'}.")
 
     @app.cli.command("verify-signatures")
     @needs_tables

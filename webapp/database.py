@@ -90,3 +90,9 @@ def connect(url, pool=False):
 def migrate(database):
     """Apply every pending migration; returns the names applied."""
     return Runner(database, MIGRATIONS_DIR).up()
+
+
+def pending_migrations(database):
+    """The names of the migrations not yet applied to this database (all of them on an empty
+    one)."""
+    return [m.name for m in Runner(database, MIGRATIONS_DIR).status() if not m.applied and m.path]

@@ -16,6 +16,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from peewee import PeeweeException
 
+from webapp import database
 from webapp.extensions import db
 from webapp.i18n import COOKIE, LANGUAGES, current_language
 from webapp.templating import keeps_rendered, kept
@@ -77,10 +78,16 @@ def language():
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness and database reachability, for load balancers."""
+    """Liveness, database reachability and its schema, for load balancers: a server whose
+    database misses a migration is not ready to serve."""
     try:
         with db.database.connection_context():
             db.database.execute_sql("SELECT 1")
+            seen = current_app.extensions.get("schema_migrated")
+            if not seen and database.pending_migrations(db.database):
+                return jsonify(status="unavailable", database="not migrated"), 503
     except PeeweeException:
         return jsonify(status="unavailable", database="unreachable"), 503
+    # Once seen whole, the schema is not asked about again: migrations are never taken back.
+    current_app.extensions["schema_migrated"] = True
     return jsonify(status="ok", database="ok")
