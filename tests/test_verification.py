@@ -832,4 +832,3 @@ def test_an_expired_application_ends_its_code_as_a_cancelled_one_does(
     result = app.test_cli_runner().invoke(args=["expire-applications"])
     assert "Expired 1 application." in result.output
     assert Challenge.get_by_id(challenge.id).status == "dead"
-
