@@ -341,7 +341,8 @@ def test_a_contributions_file_with_any_bad_row_imports_nothing(app, db_conn, tmp
         f"{id_number},张伟,110000,2019-04,dental,8000,1280,640,paid,employer,北京旧公司\n"
         f"{id_number},张伟,110000,2019-05,pension,80.001,1280,640,paid,employer,北京旧公司\n"
         f"{id_number},张伟,110000,2019-06,pension,8000,1280,640,owed,employer,北京旧公司\n"
-        "110105194912310021,王小明,310000,2020-01,pension,5000,0,1000,paid,self,\n",
+        "110105194912310021,王小明,310000,2020-01,pension,5000,0,1000,paid,self,\n"
+        f"{id_number},张伟,110000,2019-07,pension,8000,1280,640,paid,employer,北京\x00公司\n",
         encoding="utf-8",
     )
     before = RegistryContribution.select().count()
@@ -349,6 +350,7 @@ def test_a_contributions_file_with_any_bad_row_imports_nothing(app, db_conn, tmp
     assert result.exit_code != 0 and "Nothing was imported" in result.output
     for line in (3, 4, 5, 6, 7):
         assert f"line {line}:" in result.output
+    assert "line 8: an employer's paying_unit is 1 to 100 printable characters" in result.output
     assert "line 2:" not in result.output
     assert RegistryContribution.select().count() == before
     assert registry.contributions(id_number, 2019) == []

@@ -64,8 +64,10 @@ def _check_row(raw):
     if paid_by not in (registry.BY_EMPLOYER, registry.BY_SELF):
         raise ValueError(f"unknown payer {paid_by!r} (employer or self)")
     unit = value["paying_unit"]
-    if paid_by == registry.BY_EMPLOYER and not 0 < len(unit) <= 100:
-        raise ValueError("an employer's paying_unit is 1 to 100 characters")
+    if paid_by == registry.BY_EMPLOYER and not (0 < len(unit) <= 100 and unit.isprintable()):
+        # Customers read it on their contributions page: no control characters (a NUL, which
+        # PostgreSQL refuses; a terminal's escape codes; a line break).
+        raise ValueError("an employer's paying_unit is 1 to 100 printable characters")
     return {
         "id_number": identifiers.resident_id(value["id_number"]),
         "name": identifiers.person_name(value["name"]),
