@@ -200,3 +200,19 @@ def test_a_command_on_a_database_with_no_tables_says_to_migrate_first(tmp_path, 
     result = app.test_cli_runner().invoke(args=command)
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "The database has no tables yet: run flask migrate first." in result.output
+
+
+def test_servers_migrating_at_once_take_turns(empty_database):
+    if not isinstance(empty_database, PostgresqlDatabase):
+        pytest.skip("SQLite is one server's file: nothing else migrates it at once")
+    others = [database.connect(_postgres_url()) for _ in range(2)]
+    try:
+        with ThreadPoolExecutor(max_workers=2) as servers:
+            applied = list(servers.map(database.migrate, others))
+    finally:
+        for other in others:
+            other.close()
+    # One applied everything; the other, waiting its turn, found nothing left.
+    assert sorted(len(names) for names in applied) == [0, len(applied[0]) + len(applied[1])]
+    history = empty_database.execute_sql(f"SELECT name FROM {HISTORY_TABLE}").fetchall()  # noqa: S608
+    assert len(history) == len({name for (name,) in history}) == max(map(len, applied))

@@ -4,6 +4,7 @@ import os
 import time
 import weakref
 
+from peewee import PostgresqlDatabase
 from playhouse.db_url import connect as connect_url
 from playhouse.db_url import parse as parse_url
 from playhouse.migrations import Runner
@@ -87,9 +88,20 @@ def connect(url, pool=False):
     return connect_url(pooled, **POOL)
 
 
+# PostgreSQL advisory lock key: app servers that migrate as they start take turns.
+MIGRATE_LOCK = 0x55B0_0DB0
+
+
 def migrate(database):
-    """Apply every pending migration; returns the names applied."""
-    return Runner(database, MIGRATIONS_DIR).up()
+    """Apply every pending migration; returns the names applied. On PostgreSQL, several servers
+    migrating at once take turns: the later ones find nothing left to apply."""
+    if not isinstance(getattr(database, "obj", database), PostgresqlDatabase):  # or its Proxy
+        return Runner(database, MIGRATIONS_DIR).up()
+    database.execute_sql("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK,))
+    try:
+        return Runner(database, MIGRATIONS_DIR).up()
+    finally:
+        database.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK,))
 
 
 def pending_migrations(database):
