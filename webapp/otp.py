@@ -192,9 +192,9 @@ def _open(customer, purpose, subject, mobile, ip, entry):
 
 def _refusal(record, customer, purpose, mobile, ip, now):
     """Why no code may be sent now (a Refused to raise), or None."""
-    locked_until = _locked_until(record, customer.id, now)
-    if locked_until is not None:
-        return Refused("locked", locked_until)
+    until = locked_until(record.subject, customer.id, now)
+    if until is not None:
+        return Refused("locked", until)
     if Challenge.issued_since(record.subject, record.counted_since) >= CODES_PER_SUBJECT:
         # The last code still works: asking again locks nothing, and it stays usable.
         live = Challenge.latest(record.subject, purpose, statuses=(Challenge.ACTIVE,))
@@ -274,9 +274,9 @@ def _decide(customer, purpose, record, challenge_id, entry, now):
         or challenge.status in (Challenge.SENDING, Challenge.FAILED)
     ):
         return CheckResult("missing")
-    locked_until = _locked_until(record, customer.id, now)
-    if locked_until is not None:
-        return CheckResult("locked", locked_until=locked_until)
+    until = locked_until(record.subject, customer.id, now)
+    if until is not None:
+        return CheckResult("locked", locked_until=until)
     if challenge.status != Challenge.ACTIVE:
         return CheckResult(_spent(challenge))
     if now >= challenge.expires_at:
@@ -313,12 +313,6 @@ def _attempts_left(attempts, wrong_in_all):
     first, and whether it is the lock."""
     for_code, for_subject = WRONG_PER_CODE - attempts, WRONG_PER_SUBJECT - wrong_in_all
     return min(for_code, for_subject), for_subject <= for_code
-
-
-def _locked_until(record, customer_id, now):
-    """When the lock in force on this subject (its row), or on any other of the customer's,
-    ends; or None."""
-    return VerificationSubject.with_customer_lock(record.subject, customer_id, now)[1]
 
 
 def _spent(challenge):
@@ -378,10 +372,10 @@ def state(*, subject, purpose, customer, mobile=None):
     )
 
 
-def locked_until(subject, customer):
-    """When the lock that holds new codes for this subject (its own, or any of the customer's)
-    ends; None when nothing is locked."""
-    return VerificationSubject.with_customer_lock(subject, _customer(customer).id, clock.now())[1]
+def locked_until(subject, customer_id, now=None):
+    """When the lock that holds new codes for this subject (its own, or any other of the
+    customer's) ends; None when nothing is locked."""
+    return VerificationSubject.with_customer_lock(subject, customer_id, now or clock.now())[1]
 
 
 def mobile_held(mobile, now=None):

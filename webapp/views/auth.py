@@ -58,8 +58,8 @@ def load_user(user_id):
     model = {"customer": Customer, "agent": Agent}.get(kind)
     if model is None or not number.isdigit():
         return None
-    proof = request.form.get("challenge_id", "") if request.method == "POST" else ""
-    user = sign_in.session_user(model, number, token, proof[:64])
+    proof = _renewal_proof() if request.method == "POST" else ""
+    user = sign_in.session_user(model, number, token, proof)
     if user is None and model is Customer:
         # A login or logout elsewhere, or in another tab, gave the customer a new token.
         g.session_ended_elsewhere = True
@@ -136,9 +136,15 @@ def renew_session(customer):
     earlier copies of the cookie stop working, and the same start, CSRF token and messages, so
     the idle and absolute limits run on and pages already open (their forms, the header's Log
     out) keep working."""
-    if sign_in.renew_session_token(customer, request.form.get("challenge_id", "")[:64]):
+    if sign_in.renew_session_token(customer, _renewal_proof()):
         login_user(customer)
         session["seen"] = clock.now().timestamp()
+
+
+def _renewal_proof():
+    """The challenge id of the code form this request sent: what ties a renewal to its twin
+    (see sign_in.renew_session_token)."""
+    return request.form.get("challenge_id", "")[:64]
 
 
 @bp.post("/logout")

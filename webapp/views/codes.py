@@ -242,7 +242,7 @@ def held_notice(account, subject, may_go_on=False):
     its codes for 24 hours; None otherwise. Where going on is of use (may_go_on: the wizard
     keeps the application until the code can be asked for; a code the unbind already sent still
     works on its code page) it says so; elsewhere, to come back."""
-    locked = otp.locked_until(subject, current_user._get_current_object())
+    locked = otp.locked_until(subject, current_user.id)
     if locked is not None:
         if may_go_on:
             return _(
