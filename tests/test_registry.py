@@ -26,7 +26,7 @@ def test_import_adds_new_cards_and_updates_known_ones(app, db_conn, tmp_path):
     path.write_text(GOOD, encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["registry-import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "Imported 1 new and 1 updated cards." in result.output
+    assert "Imported 1 new, 1 updated and 0 unchanged cards." in result.output
     assert registry.find_card("B12345678").holder_name == "王小明"
     assert registry.find_card("M31452876").status == "lost"
     raw = db_conn.execute_sql("SELECT number, id_number FROM registry_card").fetchall()
@@ -83,3 +83,36 @@ def test_problems_name_the_line_of_the_file_and_never_a_full_id_number(app, db_c
     assert result.exit_code == 1
     assert "line 6:" in result.output
     assert "11010519491231002X" not in result.output
+
+
+def test_importing_the_same_file_again_reports_every_card_unchanged(app, db_conn, tmp_path):
+    assert _import(app, tmp_path, GOOD).exit_code == 0
+    stamped = {card.id: card.updated_at for card in RegistryCard.select()}
+    result = _import(app, tmp_path, GOOD)
+    assert result.exit_code == 0
+    assert "Imported 0 new, 0 updated and 2 unchanged cards." in result.output
+    assert {card.id: card.updated_at for card in RegistryCard.select()} == stamped
+
+
+def test_a_column_the_import_does_not_know_is_refused_not_dropped(app, db_conn, tmp_path):
+    header, rows = GOOD.split("\n", 1)
+    with_mobile = (
+        header + ",mobile\n" + "".join(line + ",13800138000\n" for line in rows.splitlines())
+    )
+    result = _import(app, tmp_path, with_mobile)
+    assert result.exit_code == 1
+    assert "unknown column(s): 'mobile'" in result.output
+    assert "the header must name these columns: card_number, holder_name" in result.output
+    assert registry.find_card("B12345678") is None
+
+
+def test_a_row_with_more_values_than_columns_is_refused(app, db_conn, tmp_path):
+    result = _import(app, tmp_path, GOOD + "C12345678,李四,11010519491231002X,110000,active,x\n")
+    assert result.exit_code == 1
+    assert "line 4: more values than the header has columns" in result.output
+    assert registry.find_card("C12345678") is None and registry.find_card("B12345678") is None
+
+
+def test_a_column_named_twice_is_refused(app, db_conn, tmp_path):
+    result = _import(app, tmp_path, GOOD.replace("status\n", "status,region\n", 1))
+    assert result.exit_code == 1 and "column(s) named twice: region" in result.output

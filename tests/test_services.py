@@ -319,7 +319,7 @@ def test_contributions_import_from_csv_adds_and_updates_records(app, db_conn, tm
     )
     result = app.test_cli_runner().invoke(args=["registry-import-contributions", str(path)])
     assert result.exit_code == 0, result.output
-    assert "Imported 3 new and 0 updated contribution records." in result.output
+    assert "Imported 3 new, 0 updated and 0 unchanged contribution records." in result.output
     march = registry.contributions(id_number, 2019)
     assert [(c.insurance_type, c.base_fen, c.employer_fen, c.status) for c in march] == [
         ("pension", 800_000, 128_000, "paid"),
@@ -327,7 +327,36 @@ def test_contributions_import_from_csv_adds_and_updates_records(app, db_conn, tm
     ]
     assert registry.insured_person("11010519491231002X").name == "王小明"
     result = app.test_cli_runner().invoke(args=["registry-import-contributions", str(path)])
-    assert "Imported 0 new and 3 updated" in result.output
+    assert "Imported 0 new, 0 updated and 3 unchanged contribution records." in result.output
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("760,160,arrears", "760,160,paid"),
+        encoding="utf-8",
+    )
+    result = app.test_cli_runner().invoke(args=["registry-import-contributions", str(path)])
+    assert "Imported 0 new, 1 updated and 2 unchanged contribution records." in result.output
+    assert [c.status for c in registry.contributions(id_number, 2019)] == ["paid", "paid"]
+
+
+def test_a_person_given_two_names_in_one_file_is_refused(app, db_conn, tmp_path):
+    id_number = id_number_of("zhang.wei")
+    path = tmp_path / "contributions.csv"
+    path.write_text(
+        "id_number,name,region,month,insurance_type,base,employer_amount,personal_amount,"
+        "status,paid_by,paying_unit\n"
+        f"{id_number},张伟,110000,2019-03,pension,8000,1280,640,paid,employer,北京旧公司\n"
+        f"{id_number},张为,110000,2019-04,pension,8000,1280,640,paid,employer,北京旧公司\n"
+        f"{id_number},张伟,310000,2019-05,pension,8000,1280,640,paid,employer,北京旧公司\n",
+        encoding="utf-8",
+    )
+    result = app.test_cli_runner().invoke(args=["registry-import-contributions", str(path)])
+    assert result.exit_code == 1 and "Nothing was imported" in result.output
+    for line in (3, 4):
+        assert (
+            f"line {line}: this ID number has another name or region on an earlier line"
+            in result.output
+        )
+    assert "line 2:" not in result.output
+    assert registry.contributions(id_number, 2019) == []
 
 
 def test_a_contributions_file_with_any_bad_row_imports_nothing(app, db_conn, tmp_path):

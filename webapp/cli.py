@@ -24,6 +24,17 @@ def needs_tables(command):
     return checked
 
 
+def _import_file(run_import, records):
+    """Run an all-or-nothing import and report it: each problem, or what it changed."""
+    try:
+        created, updated, unchanged = run_import()
+    except RejectedFile as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException("Nothing was imported; fix the lines above.") from None
+    click.echo(f"Imported {created} new, {updated} updated and {unchanged} unchanged {records}.")
+
+
 def register(app):
     """Add the project's commands to the flask CLI."""
 
@@ -47,26 +58,15 @@ def register(app):
     @needs_tables
     def registry_import_command(csv_file):
         """Import social security cards into the local registry from a CSV file."""
-        try:
-            created, updated = import_cards(csv_file, current_app.config["CARD_NUMBER_PATTERN"])
-        except RejectedFile as exc:
-            for problem in exc.problems:
-                click.echo(problem, err=True)
-            raise click.ClickException("Nothing was imported; fix the lines above.") from None
-        click.echo(f"Imported {created} new and {updated} updated cards.")
+        pattern = current_app.config["CARD_NUMBER_PATTERN"]
+        _import_file(lambda: import_cards(csv_file, pattern), "cards")
 
     @app.cli.command("registry-import-contributions")
     @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
     @needs_tables
     def registry_import_contributions_command(csv_file):
         """Import contribution records into the local registry from a CSV file (all or nothing)."""
-        try:
-            created, updated = import_contributions(csv_file)
-        except RejectedFile as exc:
-            for problem in exc.problems:
-                click.echo(problem, err=True)
-            raise click.ClickException("Nothing was imported; fix the lines above.") from None
-        click.echo(f"Imported {created} new and {updated} updated contribution records.")
+        _import_file(lambda: import_contributions(csv_file), "contribution records")
 
     @app.cli.command("expire-applications")
     @needs_tables

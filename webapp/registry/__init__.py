@@ -21,6 +21,27 @@ CARD_FROZEN = "frozen"
 CARD_CANCELLED = "cancelled"
 CARD_STATUSES = (CARD_ACTIVE, CARD_NOT_ACTIVATED, CARD_LOST, CARD_FROZEN, CARD_CANCELLED)
 
+# What writing one imported record did (see write_record).
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+def write_record(row, values, stamp=None):
+    """Give a registry row these values and save it, unless it holds them all already.
+
+    stamp: a column that records when the row last changed, set to now when it does.
+    Returns CREATED (the row was new), UPDATED or UNCHANGED, as an import reports them.
+    """
+    created = row.get_id() is None
+    if not created and all(getattr(row, name) == value for name, value in values.items()):
+        return UNCHANGED
+    for name, value in values.items():
+        setattr(row, name, value)
+    if stamp:
+        setattr(row, stamp, clock.now())
+    row.save()
+    return CREATED if created else UPDATED
+
+
 # Insured regions (参保地) the registry serves: code -> name in each language.
 REGIONS = {
     "110000": _l("Beijing"),

@@ -1,10 +1,11 @@
 """Importing registry cards from CSV: every row checked, nothing half-imported."""
 
+import collections
 import csv
 
 from webapp import identifiers, logs
 from webapp.extensions import db
-from webapp.registry import CARD_STATUSES, REGIONS
+from webapp.registry import CARD_STATUSES, CREATED, REGIONS, UNCHANGED, UPDATED
 from webapp.registry.local import put_card
 
 COLUMNS = ("card_number", "holder_name", "id_number", "region", "status")
@@ -27,15 +28,19 @@ NOT_UTF8 = (
 def checked_rows(stream, columns, check_row, key, twice):
     """Every row of a CSV stream with a header row, each checked by check_row; raises
     RejectedFile naming every problem by its line in the file (identifiers in the messages
-    masked), and a row whose key(row) an earlier row had, with the message twice."""
-    reader = csv.DictReader(stream)
+    masked), and a row whose key(row) an earlier row had, with the message twice.
+
+    The header names exactly these columns, in any order: a column the import does not know
+    would otherwise be dropped without a word (a misspelt one is also "missing")."""
+    reader = csv.DictReader(stream, restkey=_EXTRA)
     rows, problems, seen = [], [], set()
     try:
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise RejectedFile([f"missing column(s): {', '.join(missing)}"])
+        _check_header(reader.fieldnames or [], columns)
         for raw in reader:
             line = reader.line_num
+            if _EXTRA in raw:
+                problems.append(f"line {line}: more values than the header has columns")
+                continue
             try:
                 row = check_row(raw)
             except identifiers.Invalid as exc:
@@ -55,8 +60,34 @@ def checked_rows(stream, columns, check_row, key, twice):
     return rows
 
 
+_EXTRA = object()  # where csv puts the values of a row that has more than the header
+
+
+def _check_header(names, columns):
+    problems = []
+    missing = [c for c in columns if c not in names]
+    if missing:
+        problems.append(f"missing column(s): {', '.join(missing)}")
+    unknown = [name for name in names if name not in columns]
+    if unknown:
+        problems.append(f"unknown column(s): {', '.join(repr(name) for name in unknown)}")
+    twice = [name for name, count in collections.Counter(names).items() if count > 1]
+    if twice:
+        problems.append(f"column(s) named twice: {', '.join(twice)}")
+    if problems:
+        problems.append(f"the header must name these columns: {', '.join(columns)}")
+        raise RejectedFile(problems)
+
+
+def count_outcomes(outcomes):
+    """How many imported records were new, updated and unchanged, as a line for the operator."""
+    counted = collections.Counter(outcomes)
+    return counted[CREATED], counted[UPDATED], counted[UNCHANGED]
+
+
 def import_cards(stream, card_pattern):
-    """Import cards from a CSV stream with a header row; returns (created, updated)."""
+    """Import cards from a CSV stream with a header row; returns how many cards were new,
+    updated and unchanged."""
     rows = checked_rows(
         stream,
         COLUMNS,
@@ -64,11 +95,8 @@ def import_cards(stream, card_pattern):
         key=lambda row: row["number"],
         twice="this card number is on an earlier line too",
     )
-    created = 0
     with db.database.atomic():
-        for row in rows:
-            created += put_card(**row)
-    return created, len(rows) - created
+        return count_outcomes([put_card(**row) for row in rows])
 
 
 def _check_row(raw, card_pattern):

@@ -149,21 +149,16 @@ def put_person(id_number, name, region):
     person = RegistryInsuredPerson.by_id_number(id_number) or RegistryInsuredPerson(
         id_number=id_number
     )
-    person.name, person.region, person.updated_at = name, region, clock.now()
-    person.save()
+    registry.write_record(person, {"name": name, "region": region}, stamp="updated_at")
     return person
 
 
 def put_contribution(person, **values):
-    """Insert or replace one month's contribution of one type; returns True when it was new."""
+    """Insert or replace one month's contribution of one type; returns registry.CREATED,
+    UPDATED or UNCHANGED."""
     row = RegistryContribution.get_or_none(
         RegistryContribution.person == person,
         RegistryContribution.month == values["month"],
         RegistryContribution.insurance_type == values["insurance_type"],
     )
-    created = row is None
-    row = row or RegistryContribution(person=person)
-    for name, value in values.items():
-        setattr(row, name, value)
-    row.save()
-    return created
+    return registry.write_record(row or RegistryContribution(person=person), values)

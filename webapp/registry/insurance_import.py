@@ -9,7 +9,7 @@ import re
 
 from webapp import identifiers, registry
 from webapp.extensions import db
-from webapp.registry.csv_import import checked_rows
+from webapp.registry.csv_import import checked_rows, count_outcomes
 from webapp.registry.insurance import put_contribution, put_person
 
 COLUMNS = (
@@ -30,23 +30,36 @@ MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 def import_contributions(stream):
-    """Import contribution records from a CSV stream with a header row; returns (created, updated)."""
+    """Import contribution records from a CSV stream with a header row; returns how many
+    records were new, updated and unchanged."""
+    people = {}  # ID number -> (name, region) as the file first gives them
+
+    def check_row(raw):
+        row = _check_row(raw)
+        person = (row["name"], row["region"])
+        first = people.setdefault(row["id_number"], person)
+        if first != person:
+            raise ValueError(
+                "this ID number has another name or region on an earlier line; a person has one"
+            )
+        return row
+
     rows = checked_rows(
         stream,
         COLUMNS,
-        _check_row,
+        check_row,
         key=lambda row: (row["id_number"], row["month"], row["insurance_type"]),
         twice="the same person, month and type appear twice",
     )
-    created, people = 0, {}
+    outcomes, persons = [], {}
     with db.database.atomic():
         for row in rows:
-            person_key = row.pop("id_number")
+            id_number = row.pop("id_number")
             name, region = row.pop("name"), row.pop("region")
-            if person_key not in people:
-                people[person_key] = put_person(person_key, name, region)
-            created += put_contribution(people[person_key], **row)
-    return created, len(rows) - created
+            if id_number not in persons:
+                persons[id_number] = put_person(id_number, name, region)
+            outcomes.append(put_contribution(persons[id_number], **row))
+    return count_outcomes(outcomes)
 
 
 def _check_row(raw):

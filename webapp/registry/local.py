@@ -5,7 +5,7 @@ from peewee import CharField, DateTimeField
 from webapp import clock, pii
 from webapp.models.base import BaseModel
 from webapp.prepared import Prepared
-from webapp.registry import Adapter, Card
+from webapp.registry import Adapter, Card, write_record
 
 
 class RegistryCard(BaseModel):
@@ -53,14 +53,14 @@ class LocalRegistry(Adapter):
 
 
 def put_card(number, holder_name, id_number, region, status):
-    """Insert or update one card by its number; returns True when it was new."""
-    row = RegistryCard.get_or_none(RegistryCard.number_index == number)
-    created = row is None
-    row = row or RegistryCard(number=number)
-    row.holder_name = holder_name
-    row.id_number = id_number
-    row.region = region
-    row.status = status
-    row.updated_at = clock.now()
-    row.save()
-    return created
+    """Insert or update one card by its number; returns registry.CREATED, UPDATED or UNCHANGED."""
+    row = RegistryCard.get_or_none(RegistryCard.number_index == number) or RegistryCard(
+        number=number
+    )
+    values = {
+        "holder_name": holder_name,
+        "id_number": id_number,
+        "region": region,
+        "status": status,
+    }
+    return write_record(row, values, stamp="updated_at")
