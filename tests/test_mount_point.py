@@ -34,9 +34,9 @@ def _inside(response):
 
 
 def _addresses(page):
-    """Every address of the app's in a page (not data: URLs)."""
+    """Every address of the app's in a page (not data: URLs or telephone numbers)."""
     found = re.findall(r'(?:href|action|hx-post|hx-get|src)="([^"#]+)"', page)
-    return [address for address in found if not address.startswith("data:")]
+    return [address for address in found if not address.startswith(("data:", "tel:"))]
 
 
 def test_the_wizard_sends_every_form_and_check_under_the_prefix(mounted):
