@@ -297,6 +297,29 @@ def test_the_second_tap_of_a_double_tap_shows_the_receipt_and_keeps_the_customer
     assert out.status_code == 303 and "logged_out=1" in out.headers["Location"]
 
 
+def test_a_copy_of_the_old_cookie_cannot_pass_for_the_twin_of_a_renewal(liu, app, db_conn):
+    key, code, challenge = code_sent(liu, app)
+    code_page = f"/services/pay/{RESIDENT}/authorise?key={key}"
+    token = csrf_token(liu, code_page)
+    form = {"csrf_token": token, "key": key, "base": "", "code": code, "challenge_id": challenge}
+    copied = session_cookie(liu)  # whoever holds it can read the challenge id from the page
+    assert liu.post(f"/services/pay/{RESIDENT}/authorise", data=form).status_code == 303
+    other = app.test_client()
+    other.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    other.set_cookie("ssb_session", copied)
+    guesses = [
+        (f"/services/pay/{RESIDENT}/authorise", {**form, "code": "000000"}),
+        (f"/services/pay/{RESIDENT}/authorise", {**form, "code": ""}),
+        ("/bind", form),  # the right code, sent anywhere but a code page
+        ("/binding/unbind", form),
+    ]
+    for path, data in guesses:
+        answer = other.post(path, data=data)
+        assert answer.status_code == 302 and "/login" in answer.headers["Location"], path
+        assert not signed_in_with(app, session_cookie(other)), path
+    assert signed_in_with(app, session_cookie(liu))
+
+
 def test_two_simultaneous_submits_of_one_form_pay_once(app, db_conn):
     clients = _two_tabs(app)
     path, key = confirm(clients[0])

@@ -87,7 +87,8 @@ def renew_session_token(customer, proof):
     """A new session token after a verified code. For RENEWAL_GRACE the token before it still
     lets in the twin of the request that verified the code: a request that was already on its
     way with the old cookie and the same form (the second tap of a double tap), whose proof is
-    the form's challenge id. That request's answer carries the new token (see carried_over).
+    the form's challenge id and the code typed into it, sent to one of the code pages. That
+    request's answer carries the new token (see carried_over).
     Any other use of the old token, and every use after the grace, is refused.
 
     Returns False, changing nothing, when the token moved on meanwhile (a logout, another
@@ -125,8 +126,9 @@ _by_id = {}
 
 
 def session_user(model, number, token, proof=""):
-    """The user whose current session token this is, else None. proof: the challenge id the
-    request's form carries, which may make it the twin of a renewal (see renew_session_token)."""
+    """The user whose current session token this is, else None. proof: the challenge id and
+    code a code page's form carries, which may make it the twin of a renewal (see
+    renew_session_token)."""
     query = _by_id.get(model)
     if query is None:
         # Every signed-in request asks this: the query is compiled once per model.

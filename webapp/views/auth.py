@@ -58,7 +58,7 @@ def load_user(user_id):
     model = {"customer": Customer, "agent": Agent}.get(kind)
     if model is None or not number.isdigit():
         return None
-    proof = _renewal_proof() if request.method == "POST" else ""
+    proof = _renewal_proof() if request.endpoint in CODE_FORMS else ""
     user = sign_in.session_user(model, number, token, proof)
     if user is None and model is Customer:
         # A login or logout elsewhere, or in another tab, gave the customer a new token.
@@ -141,10 +141,20 @@ def renew_session(customer):
         session["seen"] = clock.now().timestamp()
 
 
+# The pages whose right code renews the session: the only requests a renewal's twin can be.
+CODE_FORMS = frozenset({"verify.code", "manage.unbind_verify", "services.authorise"})
+
+
 def _renewal_proof():
-    """The challenge id of the code form this request sent: what ties a renewal to its twin
-    (see sign_in.renew_session_token)."""
-    return request.form.get("challenge_id", "")[:64]
+    """What ties a renewal to its twin (see sign_in.renew_session_token): the code form's
+    challenge id and the code typed into it. Only the one who had the code can send it: a copy
+    of the old cookie, which can read the challenge id from the page, cannot."""
+    if request.method != "POST":
+        return ""
+    challenge_id, code = request.form.get("challenge_id", ""), request.form.get("code", "")
+    if not (challenge_id and code):
+        return ""
+    return f"{challenge_id[:64]}:{code[:32]}"
 
 
 @bp.post("/logout")
