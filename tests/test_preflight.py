@@ -82,6 +82,20 @@ def test_someone_elses_card_and_id_are_refused(client, db_conn):
     )
 
 
+@pytest.mark.parametrize(
+    "overrides", [{}, {"full_name": "李娃"}, {"region": "310000"}, {"card_number": "A00000000"}]
+)
+def test_someone_elses_id_gets_one_answer_whatever_the_registry_holds(client, db_conn, overrides):
+    # Whether the other answers match the registry's card for that ID is never told.
+    name, id_number, card_number, region = wizard.persona("li.na")
+    answers = {"full_name": name, "card_number": card_number, "region": region, **overrides}
+    reference, response = _submit_as(client, "zhang.wei", id_number=id_number, **answers)
+    _assert_refused(
+        reference, response, "This ID number is not the one we hold for you", "not_own_id"
+    )
+    assert "We could not find a social security card" not in response.get_data(as_text=True)
+
+
 def test_a_card_bound_in_another_profile_is_refused_without_saying_whose(client, db_conn):
     liu = Customer.get(Customer.username == "liu.yang")
     twin = Customer.create(

@@ -10,9 +10,12 @@ from webapp import identifiers, registry
 from webapp.i18n import lazy_gettext as _l
 from webapp.models.binding import Binding
 
+# An ID number that is not the customer's own is refused before the registry is asked about the
+# card: otherwise which of the two refusals came back would tell a customer whether a name,
+# region and card they typed in are someone else's.
 CHECKS_IN_ORDER = (
-    "card_not_found",
     "not_own_id",
+    "card_not_found",
     "card_not_activated",
     "card_lost",
     "card_frozen",
@@ -29,8 +32,8 @@ def run_checks(application):
     """The first failing check for this application, or None when it may go on."""
     facts = _Facts(application)
     for check in (
-        _card_matches,
         _own_id,
+        _card_matches,
         _card_active,
         _card_free,
         _customer_free,
