@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi.py
+# The app refuses to start without APP_ENV: here it is development unless the shell says otherwise.
+export APP_ENV ?= development
 
 .PHONY: run test test-fast lint format catalogs messages chromium bench profile clean
 

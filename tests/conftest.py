@@ -14,6 +14,9 @@ from tests.fakes.twilio_api import fake_twilio  # noqa: F401 (a fixture for ever
 from webapp import clock, create_app, database, demo
 from webapp.extensions import db
 
+# Tests build development apps unless a test names production in its own settings.
+os.environ["APP_ENV"] = "development"
+
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 

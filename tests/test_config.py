@@ -23,6 +23,8 @@ SETTINGS = [
     "TWILIO_FROM_NUMBER",
     "TWILIO_MESSAGING_SERVICE_SID",
     "OTP_KEY",
+    "RATELIMIT_STORAGE_URI",
+    "FLASK_DEBUG",
 ]
 
 
@@ -39,6 +41,7 @@ def production_settings():
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
         "TWILIO_FROM_NUMBER": "+15005550006",
         "PUBLIC_BASE_URL": "https://bank.example",
+        "RATELIMIT_STORAGE_URI": "memory://",
     }
 
 
@@ -162,9 +165,30 @@ def test_unknown_app_env_is_refused(environment, tmp_path, app_env):
     assert "APP_ENV" in _refusal(tmp_path)
 
 
+def test_without_app_env_nothing_starts(monkeypatch, tmp_path):
+    # Not even development: a live site that forgot it would run on keys anyone can read.
+    for name in SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'dev.db'}")
+    assert "APP_ENV is not set: production for a live site, or development" in _refusal(tmp_path)
+
+
+def test_production_names_its_rate_limit_storage(environment, tmp_path):
+    environment.delenv("RATELIMIT_STORAGE_URI")
+    assert "RATELIMIT_STORAGE_URI is not set" in _refusal(tmp_path)
+    environment.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_production_refuses_debug_mode(environment, tmp_path):
+    environment.setenv("FLASK_DEBUG", "1")
+    assert "debug mode is on" in _refusal(tmp_path)
+
+
 def test_development_starts_with_the_development_defaults(monkeypatch, tmp_path):
     for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("APP_ENV", "development")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'dev.db'}")
     app = create_app()
     assert app.config["APP_ENV"] == "development"

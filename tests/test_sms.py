@@ -2,11 +2,11 @@
 
 import datetime
 import logging
-import secrets
 
 import pytest
 
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, CLIENT_TIMEOUT, FROM_NUMBER
+from tests.test_config import production_settings
 from webapp import config, create_app, otp, sms
 from webapp.extensions import db
 from webapp.models import Account, AuditEvent, Challenge, Customer, SmsMessage
@@ -114,21 +114,20 @@ def test_the_dev_outbox_does_not_exist_with_twilio_or_in_production(app):
         {"TESTING": True, "DATABASE": app.config["DATABASE"], "SMS_BACKEND": "twilio"}
     )
     assert twilio.test_client().get("/dev/outbox").status_code == 404
-    production = create_app(
-        {
-            "APP_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "PII_KEY": secrets.token_urlsafe(48),
-            "SIGNATURE_KEY": secrets.token_urlsafe(48),
-            "SMS_BACKEND": "twilio",
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM_NUMBER": FROM_NUMBER,
-            "PUBLIC_BASE_URL": "https://bank.example",
-            "DATABASE": app.config["DATABASE"],
-        }
-    )
+    production = create_app({**production_settings(), "DATABASE": app.config["DATABASE"]})
     assert "dev" not in production.blueprints
+
+
+def test_the_dev_outbox_shows_codes_only_to_a_browser_on_this_machine(app, zhang):
+    send(zhang)
+    code = last_line_code(sms.outbox()[0].text)
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    page = elsewhere.get("/dev/outbox")
+    assert page.status_code == 404 and f"#{code}" not in page.get_data(as_text=True)
+    here = app.test_client()
+    here.environ_base["REMOTE_ADDR"] = "::1"
+    assert f"#{code}" in here.get("/dev/outbox").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -140,18 +139,7 @@ def test_the_dev_outbox_does_not_exist_with_twilio_or_in_production(app):
     ],
 )
 def test_production_refuses_twilio_without_credentials(missing, problem):
-    settings = {
-        "APP_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "PII_KEY": secrets.token_urlsafe(48),
-        "SIGNATURE_KEY": secrets.token_urlsafe(48),
-        "SMS_BACKEND": "twilio",
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": FROM_NUMBER,
-        "TWILIO_MESSAGING_SERVICE_SID": "",
-        "PUBLIC_BASE_URL": "https://bank.example",
-    }
+    settings = {**production_settings(), "TWILIO_MESSAGING_SERVICE_SID": ""}
     config.refuse_unsafe(settings)
     settings[missing] = ""
     with pytest.raises(config.UnsafeConfiguration, match=problem):

@@ -1,7 +1,9 @@
 """Settings from the environment, with safe development defaults.
 
-Production (APP_ENV=production) refuses to start when a secret is missing, is one of the
-development defaults below, or when a development-only backend is configured.
+APP_ENV must be named: a deployment that forgot it would otherwise run on the development keys
+below, which anyone can read here. Production (APP_ENV=production) refuses to start when a
+secret is missing, is one of the development defaults below, or when a development-only
+backend or debug mode is configured.
 """
 
 import os
@@ -20,15 +22,17 @@ class UnsafeConfiguration(RuntimeError):
 def from_environment(instance_path):
     """Build the configuration mapping from environment variables."""
     env = os.environ.get
-    app_env = env("APP_ENV", "development")
+    app_env = env("APP_ENV", "")
+    development = app_env == "development"
     default_db = "sqlite:///" + os.path.join(instance_path, "app.db")
     return {
         "APP_ENV": app_env,
-        "SECRET_KEY": env("SECRET_KEY", DEV_SECRET_KEY if app_env != "production" else ""),
-        "PII_KEY": env("PII_KEY", DEV_PII_KEY if app_env != "production" else ""),
-        "SIGNATURE_KEY": env("SIGNATURE_KEY", DEV_AUDIT_KEY if app_env != "production" else ""),
+        "SECRET_KEY": env("SECRET_KEY", DEV_SECRET_KEY if development else ""),
+        "PII_KEY": env("PII_KEY", DEV_PII_KEY if development else ""),
+        "SIGNATURE_KEY": env("SIGNATURE_KEY", DEV_AUDIT_KEY if development else ""),
         "DATABASE": env("DATABASE_URL", default_db),
-        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://"),
+        # memory:// counts in each worker process apart: production names its storage.
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", "memory://" if development else ""),
         "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0")),
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "20 per minute"),
         "SMS_BACKEND": env("SMS_BACKEND", "console"),
@@ -47,6 +51,7 @@ def from_environment(instance_path):
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": app_env == "production",
         "SESSION_COOKIE_NAME": "ssb_session",
+        # A form's token lasts as long as its session, which times out on its own.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
@@ -65,6 +70,11 @@ def from_environment(instance_path):
 
 def refuse_unsafe(config):
     """Raise UnsafeConfiguration naming every unsafe setting when running in production."""
+    if not config.get("APP_ENV"):
+        raise UnsafeConfiguration(
+            "APP_ENV is not set: production for a live site, or development on your own machine "
+            "(make run sets it)"
+        )
     # A mistyped APP_ENV ("prod") would otherwise run a live site with the development keys.
     if config.get("APP_ENV") not in ("development", "production"):
         raise UnsafeConfiguration(
@@ -101,5 +111,12 @@ def refuse_unsafe(config):
         )
     if config.get("OTP_KEY") and len(config["OTP_KEY"]) < 32:
         problems.append("OTP_KEY is shorter than 32 characters")
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        problems.append(
+            "RATELIMIT_STORAGE_URI is not set: redis://... shared by every worker and server, "
+            "or memory:// for a single worker process"
+        )
+    if config.get("DEBUG"):
+        problems.append("debug mode is on (FLASK_DEBUG): it shows visitors the app's insides")
     if problems:
         raise UnsafeConfiguration("Refusing to start in production: " + "; ".join(problems))

@@ -10,8 +10,9 @@ The cookie is signed and timestamped exactly as Flask does it. A browser sends t
 cookie with every request until its session changes, so a process remembers the cookies whose
 signature it has checked (see _RememberingSerializer).
 
-A page's CSRF token is Flask-WTF's: the session's secret token, signed with a timestamp and
-valid for an hour. Signing it anew for every page costs more than most of the page, so a
+A page's CSRF token is Flask-WTF's: the session's secret token, signed. It is good for as long
+as the session (WTF_CSRF_TIME_LIMIT is off): the session's own time-outs and the new session
+at every login end it. Signing it anew for every page costs more than most of the page, so a
 process reuses the signed form of a session's token for a few minutes (see reuse_csrf_token).
 
 Neither the cookie nor a token is compressed (see _Uncompressed).
@@ -28,7 +29,7 @@ from itsdangerous import SignatureExpired, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 from itsdangerous.serializer import Serializer
 
-# A signed token is reused this long; Flask-WTF accepts it for an hour (WTF_CSRF_TIME_LIMIT).
+# A signed token is reused this long (Flask-WTF accepts it for the session's life).
 CSRF_REUSE_SECONDS = 300
 CSRF_TOKENS_KEPT = 4096
 
