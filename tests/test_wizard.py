@@ -83,6 +83,11 @@ def test_inline_check_returns_just_the_field(customer, db_conn):
     assert "<html" not in fragment and 'id="id_number-field"' in fragment
     assert "not valid" in fragment
     assert len(fragment.encode()) < 5 * 1024
+    # What the check found is said in the step's own live region, which stays on the page.
+    field, said = fragment.split('<p id="card-check-status" hx-swap-oob="innerHTML">')
+    assert "aria-live" not in field and "not valid" in said
+    page = customer.get(f"/bind/{reference}/card").get_data(as_text=True)
+    assert '<p id="card-check-status" class="visually-hidden" aria-live="polite"></p>' in page
 
 
 def test_steps_cannot_be_skipped(customer, db_conn):

@@ -254,8 +254,12 @@ def test_inline_validation_and_change_links(open_page):
     wait_for_htmx(id_field)
     id_field.fill("11010119900101123")
     page.get_by_label("Social security card number").focus()
-    page.get_by_text("Your ID number must be 18 characters").wait_for()
+    page.locator("#id_number-error").get_by_text("Your ID number must be 18 characters").wait_for()
     screenshot(page, "wizard-inline-validation")
+    # Said aloud through the step's live region, the same element as when the page came.
+    status = page.locator("#card-check-status[aria-live=polite]")
+    assert "Your ID number must be 18 characters" in status.text_content()
+    assert page.locator("[aria-live]").filter(has_text="Your ID number").count() == 1
     fill_card_details(page, person)
     page.get_by_role("button", name=EN["continue"]).click()
     page.wait_for_url(re.compile(r"/account$"))

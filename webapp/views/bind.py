@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from webapp import agreement, binding
 from webapp.forms import (
@@ -149,7 +150,9 @@ def card_field(reference, name):
     form = CardDetailsForm.one_field(name)
     form.validate()
     (field,) = card_step.sent_fields(form, check=request.script_root + request.path)
-    return card_step.for_request().field(field)
+    # The field, and what its check found for the step's live region (see bind/_card.html).
+    said = Markup('<p id="card-check-status" hx-swap-oob="innerHTML">%s</p>') % (field.error or "")
+    return card_step.for_request().field(field) + said
 
 
 def _render_card(application, fields, form=None):
