@@ -184,5 +184,5 @@ def test_the_hotlines_in_the_footer_call_when_tapped(app, client):
     app.config["BANK_HOTLINE"] = "400-000-0000"
     page = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
     footer = page[page.index('<footer class="footer">') :]
-    assert 'Service hotline <a href="tel:4000000000">400-000-0000</a></span>' in footer
+    assert 'Service hotline <a class="nowrap" href="tel:4000000000">400-000-0000</a></p>' in footer
     assert '<a href="tel:12333">12333</a>' in footer
