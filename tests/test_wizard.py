@@ -69,6 +69,13 @@ def test_what_was_typed_comes_back_escaped_in_its_field(customer, db_conn):
         assert f'hx-post="/bind/{reference}/card/field/{name}"' in page
 
 
+def test_chinese_words_in_an_english_hint_are_marked_as_chinese(customer, db_conn):
+    reference = wizard.start(customer)
+    page = customer.get(f"/bind/{reference}/card").get_data(as_text=True)
+    assert 'for example <span lang="zh-Hans">王小明</span>.' in page
+    assert 'is paid (<span lang="zh-Hans">参保地</span>).' in page
+
+
 def test_inline_check_returns_just_the_field(customer, db_conn):
     reference = wizard.start(customer)
     token_page = customer.get(f"/bind/{reference}/card").get_data(as_text=True)
