@@ -1,12 +1,15 @@
 """Settings from the environment: production refuses to start with anything unsafe."""
 
+import os
 import secrets
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from tests.conftest import TEST_SETTINGS, post_form
-from webapp import config, create_app, database
+from webapp import ROOT, config, create_app, database
 from webapp.extensions import db
 from webapp.models import AuditEvent
 
@@ -170,7 +173,8 @@ def test_without_app_env_nothing_starts(monkeypatch, tmp_path):
     for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'dev.db'}")
-    assert "APP_ENV is not set: production for a live site, or development" in _refusal(tmp_path)
+    refusal = _refusal(tmp_path)
+    assert refusal.startswith("Refusing to start without APP_ENV: production for a live site")
 
 
 def test_production_names_its_rate_limit_storage(environment, tmp_path):
@@ -228,3 +232,21 @@ def test_the_client_address_is_the_proxys_unless_proxies_are_trusted(
     with app.app_context():
         assert AuditEvent.get(AuditEvent.action == "login.failed").ip == seen
     db.database.close()
+
+
+def test_a_server_refused_its_settings_says_why_in_one_line(tmp_path):
+    environment = {name: value for name, value in os.environ.items() if name not in SETTINGS}
+    environment["DATABASE_URL"] = f"sqlite:///{tmp_path / 'app.db'}"
+    started = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert started.returncode == 1
+    assert started.stderr.startswith("Refusing to start without APP_ENV: production for a live")
+    assert "Traceback" not in started.stderr and started.stderr.count("\n") == 1
+    assert not (tmp_path / "app.db").exists()

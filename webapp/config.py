@@ -72,13 +72,14 @@ def refuse_unsafe(config):
     """Raise UnsafeConfiguration naming every unsafe setting when running in production."""
     if not config.get("APP_ENV"):
         raise UnsafeConfiguration(
-            "APP_ENV is not set: production for a live site, or development on your own machine "
-            "(make run sets it)"
+            "Refusing to start without APP_ENV: production for a live site, or development on "
+            "your own machine (make run sets it)"
         )
     # A mistyped APP_ENV ("prod") would otherwise run a live site with the development keys.
     if config.get("APP_ENV") not in ("development", "production"):
         raise UnsafeConfiguration(
-            f"APP_ENV must be development or production, not {config.get('APP_ENV')!r}"
+            f"Refusing to start: APP_ENV must be development or production, not "
+            f"{config.get('APP_ENV')!r}"
         )
     if config.get("APP_ENV") != "production":
         return
