@@ -284,41 +284,6 @@ def test_a_lock_holds_for_the_customer_on_every_subject_until_it_ends_or_is_lift
     send(zhang, subject=other)
 
 
-def test_ten_wrong_entries_in_all_lock_the_customer_whatever_they_were_spread_over(zhang, context):
-    # Five on one application, then five on a new one (a way round a count kept per subject).
-    first, first_code = send(zhang)
-    for _ in range(5):
-        enter(zhang, first, wrong(first_code))
-    second_subject = "application:SSB-NEWONE22"
-    second, second_code = send(zhang, subject=second_subject)
-    state = otp.state(subject=second_subject, purpose="bind", customer=zhang)
-    assert (state.attempts_left, state.lock_follows) == (5, True)
-    for left in (4, 3, 2, 1):
-        result = enter(zhang, second, wrong(second_code), subject=second_subject)
-        assert (result.outcome, result.attempts_left, result.lock_follows) == ("wrong", left, True)
-    tenth = enter(zhang, second, wrong(second_code), subject=second_subject)
-    locked_until = context.at + datetime.timedelta(minutes=30)
-    assert (tenth.outcome, tenth.locked_until) == ("locked", locked_until)
-    assert refused("locked", customer=zhang, subject="payment:RM-2026").retry_at == locked_until
-    # Once it ends, counting starts afresh everywhere: one more wrong entry locks nothing.
-    context.advance(minutes=30)
-    third, third_code = send(zhang)
-    result = enter(zhang, third, wrong(third_code))
-    assert (result.outcome, result.attempts_left, result.lock_follows) == ("wrong", 4, False)
-
-
-def test_wrong_entries_elsewhere_count_for_a_day(zhang, context):
-    first, first_code = send(zhang)
-    for _ in range(5):
-        enter(zhang, first, wrong(first_code))
-    context.advance(hours=24, seconds=1)
-    second_subject = "application:SSB-NEWONE22"
-    second, second_code = send(zhang, subject=second_subject)
-    for _ in range(4):
-        result = enter(zhang, second, wrong(second_code), subject=second_subject)
-    assert (result.outcome, result.attempts_left, result.lock_follows) == ("wrong", 1, False)
-
-
 def test_an_agent_unlocks_a_locked_subject_and_its_counts_start_afresh(zhang, context):
     for _ in range(5):
         send(zhang)

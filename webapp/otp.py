@@ -32,9 +32,6 @@ RESEND_AFTER = datetime.timedelta(seconds=60)
 CODES_PER_SUBJECT = 5
 WRONG_PER_SUBJECT = 10
 LOCK_FOR = datetime.timedelta(minutes=30)
-# Wrong entries on the customer's other subjects (another application, another payment) count
-# towards WRONG_PER_SUBJECT while they are this recent.
-WRONG_ENTRIES_WINDOW = datetime.timedelta(hours=24)
 SMS_PER_MOBILE, MOBILE_WINDOW = 10, datetime.timedelta(hours=24)
 SMS_PER_IP, IP_WINDOW = 20, datetime.timedelta(hours=1)
 GLOBAL_WINDOW = datetime.timedelta(minutes=1)
@@ -277,7 +274,7 @@ def _decide(customer, purpose, record, challenge_id, entry, now):
         or challenge.status in (Challenge.SENDING, Challenge.FAILED)
     ):
         return CheckResult("missing")
-    _, until, wrong_elsewhere = _with_customer_lock(record.subject, customer.id, now)
+    until = locked_until(record.subject, customer.id, now)
     if until is not None:
         return CheckResult("locked", locked_until=until)
     if challenge.status != Challenge.ACTIVE:
@@ -290,13 +287,12 @@ def _decide(customer, purpose, record, challenge_id, entry, now):
         return CheckResult(_spent(Challenge.get_by_id(challenge.id)))
     if any(_matches(earlier, entry) for earlier in replaced):
         # Typed from the text before a resend: said so, and no attempt is used up by it.
-        wrong_in_all = record.wrong_entries + wrong_elsewhere
-        left, lock_follows = _attempts_left(challenge.attempts, wrong_in_all)
+        left, lock_follows = _attempts_left(challenge.attempts, record.wrong_entries)
         return CheckResult("earlier", left, lock_follows=lock_follows)
     attempts = challenge.count_wrong_entry()
     if attempts is None:
         return CheckResult(_spent(Challenge.get_by_id(challenge.id)))
-    wrong_in_all = record.count_wrong_entry(now) + wrong_elsewhere
+    wrong_in_all = record.count_wrong_entry()
     if wrong_in_all >= WRONG_PER_SUBJECT:
         return CheckResult("locked", locked_until=_lock(record, "wrong_entries", customer, now))
     if attempts >= WRONG_PER_CODE:
@@ -333,7 +329,6 @@ def _lock(record, reason, customer, now):
     """Lock the subject for 30 minutes and end its active codes; returns the lock's end."""
     until = now + LOCK_FOR
     record.lock(reason, until, now)
-    VerificationSubject.restart_customer_counts(customer.id, now)
     Challenge.kill_active(record.subject)
     _audit("otp.locked", None, record.subject, reason, customer_id=customer.id, locked_until=until)
     return until
@@ -344,7 +339,7 @@ def state(*, subject, purpose, customer, mobile=None):
     mobile number codes go to, also whether its daily limit holds new codes."""
     now = clock.now()
     customer_id = customer if isinstance(customer, int) else customer.id
-    record, locked_until, wrong_elsewhere = _with_customer_lock(subject, customer_id, now)
+    record, locked_until = VerificationSubject.with_customer_lock(subject, customer_id, now)
     # The codes counted towards the limit, and any sent too recently to send another.
     counted_since = record.counted_since if record else None
     since = min(counted_since, now - RESEND_AFTER) if counted_since else None
@@ -358,7 +353,7 @@ def state(*, subject, purpose, customer, mobile=None):
     resend_at = last.created_at + RESEND_AFTER if last else None
     attempts_left, lock_follows = 0, False
     if current is not None:
-        wrong_in_all = (record.wrong_entries if record else 0) + wrong_elsewhere
+        wrong_in_all = record.wrong_entries if record else 0
         attempts_left, lock_follows = _attempts_left(current.attempts, wrong_in_all)
     codes_left = max(0, CODES_PER_SUBJECT - issued)
     held = None
@@ -380,13 +375,7 @@ def state(*, subject, purpose, customer, mobile=None):
 def locked_until(subject, customer_id, now=None):
     """When the lock that holds new codes for this subject (its own, or any other of the
     customer's) ends; None when nothing is locked."""
-    return _with_customer_lock(subject, customer_id, now or clock.now())[1]
-
-
-def _with_customer_lock(subject, customer_id, now):
-    return VerificationSubject.with_customer_lock(
-        subject, customer_id, now, counted_from=now - WRONG_ENTRIES_WINDOW
-    )
+    return VerificationSubject.with_customer_lock(subject, customer_id, now or clock.now())[1]
 
 
 def mobile_held(mobile, now=None):
@@ -400,15 +389,12 @@ def unlock(*, subject, agent, reason):
     if not (reason or "").strip():
         raise ValueError("an unlock needs a reason")
     with db.database.atomic():
-        now = clock.now()
-        if not VerificationSubject.lift(subject, now):
+        if not VerificationSubject.lift(subject, clock.now()):
             raise NotLocked(subject)
-        customer_id = Challenge.customer_of(subject)
-        VerificationSubject.restart_customer_counts(customer_id, now)
         audit.record(
             "otp.unlocked",
             actor=agent,
-            customer=customer_id,
+            customer=Challenge.customer_of(subject),
             subject=subject[:40],
             reason=logs.scrub(reason.strip()),
         )

@@ -144,35 +144,24 @@ class VerificationSubject(BaseModel):
         return self.locked_until is not None and now < self.locked_until
 
     @classmethod
-    def with_customer_lock(cls, subject, customer_id, now, counted_from):
-        """What verification of a subject depends on, in one statement: the subject's row (None
-        before its first code); when the lock in force on it ends, or else the last lock in
-        force on any subject of the customer's codes (None when nothing is locked); and the
-        wrong entries counted on the customer's other subjects that changed since counted_from.
+    def with_customer_lock(cls, subject, customer_id, now):
+        """The subject's row (None before its first code), and when the lock in force on it
+        ends, or else the last lock in force on any subject of the customer's codes; None when
+        nothing is locked. One statement.
 
-        A lock, and the count towards one, hold for the customer, not only for what they were
-        earned on: a new application (or a payment) would otherwise be a way round them.
+        A lock holds for the customer, not only for what it was earned on: a new application
+        (or a payment) would otherwise be a way round it.
         """
         subjects = Challenge.select(Challenge.subject).where(Challenge.customer == customer_id)
         rows = list(
             cls.select().where(
-                (cls.subject == subject)
-                | (
-                    cls.subject.in_(subjects)
-                    & ((cls.locked_until > now) | (cls.updated_at >= counted_from))
-                )
+                (cls.subject == subject) | (cls.subject.in_(subjects) & (cls.locked_until > now))
             )
         )
         record = next((row for row in rows if row.subject == subject), None)
-        elsewhere = sum(
-            row.wrong_entries
-            for row in rows
-            if row is not record and row.updated_at >= counted_from
-        )
         if record is not None and record.is_locked(now):
-            return record, record.locked_until, elsewhere
-        locked = max((row.locked_until for row in rows if row.is_locked(now)), default=None)
-        return record, locked, elsewhere
+            return record, record.locked_until
+        return record, max((row.locked_until for row in rows if row.is_locked(now)), default=None)
 
     @classmethod
     def row(cls, subject, now):
@@ -180,22 +169,11 @@ class VerificationSubject(BaseModel):
         cls.insert(subject=subject, updated_at=now).on_conflict_ignore().execute()
         return cls.get(cls.subject == subject)
 
-    def count_wrong_entry(self, now):
+    def count_wrong_entry(self):
         """Add a wrong entry; returns the subject's count since counted_since."""
         cls = type(self)
-        cls.update(wrong_entries=cls.wrong_entries + 1, updated_at=now).where(
-            cls.id == self.id
-        ).execute()
+        cls.update(wrong_entries=cls.wrong_entries + 1).where(cls.id == self.id).execute()
         return cls.get_by_id(self.id).wrong_entries
-
-    @classmethod
-    def restart_customer_counts(cls, customer_id, now):
-        """Count wrong entries afresh on every subject of the customer's codes (after a lock is
-        set or lifted: the entries that led to it never count towards another)."""
-        subjects = Challenge.select(Challenge.subject).where(Challenge.customer == customer_id)
-        cls.update(wrong_entries=0, updated_at=now).where(
-            cls.subject.in_(subjects), cls.wrong_entries > 0
-        ).execute()
 
     def lock(self, reason, until, now):
         """Lock until a time; codes and wrong entries count afresh from then."""
