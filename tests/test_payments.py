@@ -297,26 +297,50 @@ def test_the_second_tap_of_a_double_tap_shows_the_receipt_and_keeps_the_customer
     assert out.status_code == 303 and "logged_out=1" in out.headers["Location"]
 
 
-def test_a_copy_of_the_old_cookie_cannot_pass_for_the_twin_of_a_renewal(liu, app, db_conn):
+def _holding(app, cookie):
+    """A new browser holding a copy of a session cookie."""
+    other = app.test_client()
+    other.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    other.set_cookie("ssb_session", cookie)
+    return other
+
+
+def _paid_with_a_copy_taken(liu, app):
+    """The payment's code entered right, and a copy of the cookie taken before it; the form."""
     key, code, challenge = code_sent(liu, app)
-    code_page = f"/services/pay/{RESIDENT}/authorise?key={key}"
-    token = csrf_token(liu, code_page)
+    token = csrf_token(liu, f"/services/pay/{RESIDENT}/authorise?key={key}")
     form = {"csrf_token": token, "key": key, "base": "", "code": code, "challenge_id": challenge}
     copied = session_cookie(liu)  # whoever holds it can read the challenge id from the page
     assert liu.post(f"/services/pay/{RESIDENT}/authorise", data=form).status_code == 303
-    other = app.test_client()
-    other.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    other.set_cookie("ssb_session", copied)
-    guesses = [
-        (f"/services/pay/{RESIDENT}/authorise", {**form, "code": "000000"}),
-        (f"/services/pay/{RESIDENT}/authorise", {**form, "code": ""}),
-        ("/bind", form),  # the right code, sent anywhere but a code page
-        ("/binding/unbind", form),
-    ]
-    for path, data in guesses:
-        answer = other.post(path, data=data)
-        assert answer.status_code == 302 and "/login" in answer.headers["Location"], path
-        assert not signed_in_with(app, session_cookie(other)), path
+    return form, copied
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"/services/pay/{RESIDENT}/authorise", "/binding/unbind/verify", "/bind", "/binding/unbind"],
+)
+def test_the_right_code_lets_the_old_cookie_in_only_on_its_own_code_page(liu, app, db_conn, path):
+    form, copied = _paid_with_a_copy_taken(liu, app)
+    other = _holding(app, copied)
+    answer = other.post(path, data=form)
+    if path == f"/services/pay/{RESIDENT}/authorise":
+        assert answer.status_code == 303 and signed_in_with(app, session_cookie(other))
+    else:
+        assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+        assert not signed_in_with(app, session_cookie(other))
+    assert signed_in_with(app, session_cookie(liu))
+
+
+def test_one_wrong_guess_with_the_old_cookie_ends_the_grace_and_is_recorded(liu, app, db_conn):
+    form, copied = _paid_with_a_copy_taken(liu, app)
+    authorise = f"/services/pay/{RESIDENT}/authorise"
+    wrong = f"{(int(form['code']) + 1) % 1_000_000:06d}"
+    for guess in ({**form, "code": wrong}, {**form, "code": ""}, form):
+        answer = _holding(app, copied).post(authorise, data=guess)
+        assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+    event = AuditEvent.get(AuditEvent.action == "session.twin_refused")
+    liu_id = Customer.get(Customer.username == "liu.yang").id
+    assert (event.customer_id, event.outcome) == (liu_id, "refused")
     assert signed_in_with(app, session_cookie(liu))
 
 

@@ -17,6 +17,7 @@ from tests.verification import (
     latest_code,
     send_codes_to,
     session_cookie,
+    signed_in_with,
 )
 from webapp import binding, completion, otp, signatures
 from webapp.extensions import db
@@ -832,3 +833,37 @@ def test_an_expired_application_ends_its_code_as_a_cancelled_one_does(
     result = app.test_cli_runner().invoke(args=["expire-applications"])
     assert "Expired 1 application." in result.output
     assert Challenge.get_by_id(challenge.id).status == "dead"
+
+
+def _second_tap(app, cookie, path, form):
+    """The same code form sent again, at once, from a browser holding the cookie from before."""
+    twin = app.test_client()
+    twin.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    twin.set_cookie("ssb_session", cookie)
+    return twin, twin.post(path, data=form)
+
+
+def test_the_second_tap_on_the_bind_code_page_shows_the_binding_and_stays_signed_in(
+    customer, app, db_conn
+):
+    reference, path = _awaiting(customer)
+    form = {"csrf_token": csrf_token(customer, path), "challenge_id": challenge_on(customer, path)}
+    form["code"] = latest_code(app)
+    before = session_cookie(customer)
+    assert customer.post(path, data=form).status_code == 303
+    twin, answer = _second_tap(app, before, path, form)
+    assert answer.status_code == 303 and answer.headers["Location"].endswith(f"{reference}/done")
+    assert signed_in_with(app, session_cookie(twin))
+
+
+def test_the_second_tap_on_the_unbind_code_page_stays_signed_in(client, app, db_conn):
+    log_in(client, "liu.yang")
+    post_form(client, "/binding/unbind", {"reason": "other"})
+    path = "/binding/unbind/verify"
+    form = {"csrf_token": csrf_token(client, path), "challenge_id": challenge_on(client, path)}
+    form["code"] = latest_code(app)
+    before = session_cookie(client)
+    assert client.post(path, data=form).status_code == 303
+    twin, answer = _second_tap(app, before, path, form)
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/binding")
+    assert signed_in_with(app, session_cookie(twin))

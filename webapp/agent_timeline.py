@@ -14,6 +14,9 @@ ACTIONS = {
     "login.locked": _l("Login locked for 15 minutes after 5 failed attempts"),
     "login.refused_locked": _l("Login refused while locked"),
     "logout": _l("Logged out"),
+    "session.twin_refused": _l(
+        "The session from before a verified code was sent back with another code: refused"
+    ),
     "application.started": _l("Started an application"),
     "application.card_details_saved": _l("Entered the card details"),
     "application.account_chosen": _l("Chose the account"),

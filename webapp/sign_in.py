@@ -87,8 +87,8 @@ def renew_session_token(customer, proof):
     """A new session token after a verified code. For RENEWAL_GRACE the token before it still
     lets in the twin of the request that verified the code: a request that was already on its
     way with the old cookie and the same form (the second tap of a double tap), whose proof is
-    the form's challenge id and the code typed into it, sent to one of the code pages. That
-    request's answer carries the new token (see carried_over).
+    the page it is sent to, the form's challenge id and the code typed into it. That request's
+    answer carries the new token (see carried_over).
     Any other use of the old token, and every use after the grace, is refused.
 
     Returns False, changing nothing, when the token moved on meanwhile (a logout, another
@@ -113,9 +113,14 @@ def renew_session_token(customer, proof):
 
 
 def _twin_token(token, proof):
-    """What a renewal keeps of the token it replaced: bound to the form that verified the code,
-    so only the same form, sent with the old cookie, is let in during the grace."""
-    return hashlib.sha256(f"{token}:{proof}".encode()).hexdigest()[:32]
+    """What a renewal keeps of the token it replaced: which token it was, and the form that
+    verified the code with it (16 hex digits of a digest of each), so that only that form, sent
+    with that token, is let in during the grace."""
+    return _digest(token) + _digest(f"{token}:{proof}")
+
+
+def _digest(text):
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _renews(user):
@@ -145,12 +150,26 @@ def session_user(model, number, token, proof=""):
 
 
 def carried_over(user, token, proof):
-    """Whether this token and form are the twin of a renewal moments ago."""
+    """Whether this token and form are the twin of a renewal moments ago.
+
+    The replaced token sent with any other code form ends the grace at once, and says so in
+    the audit log: the twin comes from whoever typed the code, and whoever holds a copy of the
+    old cookie gets no second guess at it.
+    """
     previous = getattr(user, "previous_session_token", "")
     renewed_at = getattr(user, "session_renewed_at", None)
-    return bool(
-        previous
-        and renewed_at
-        and clock.now() - renewed_at <= RENEWAL_GRACE
-        and hmac.compare_digest(previous, _twin_token(token, proof))
+    if not (previous and renewed_at and clock.now() - renewed_at <= RENEWAL_GRACE):
+        return False
+    if not hmac.compare_digest(previous[:16], _digest(token)):
+        return False  # not the token the renewal replaced
+    if hmac.compare_digest(previous[16:], _digest(f"{token}:{proof}")):
+        return True
+    model = type(user)
+    ended = (
+        model.update(previous_session_token="")
+        .where(model.id == user.id, model.previous_session_token == previous)
+        .execute()
     )
+    if ended:
+        audit.record("session.twin_refused", actor=user, customer=user, outcome="refused")
+    return False

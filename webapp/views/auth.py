@@ -146,15 +146,15 @@ CODE_FORMS = frozenset({"verify.code", "manage.unbind_verify", "services.authori
 
 
 def _renewal_proof():
-    """What ties a renewal to its twin (see sign_in.renew_session_token): the code form's
-    challenge id and the code typed into it. Only the one who had the code can send it: a copy
-    of the old cookie, which can read the challenge id from the page, cannot."""
+    """What ties a renewal to its twin (see sign_in.renew_session_token): the code page, its
+    form's challenge id and the code typed into it. Only the one who had the code can send it:
+    a copy of the old cookie, which can read the challenge id from the page, cannot."""
     if request.method != "POST":
         return ""
     challenge_id, code = request.form.get("challenge_id", ""), request.form.get("code", "")
     if not (challenge_id and code):
         return ""
-    return f"{challenge_id[:64]}:{code[:32]}"
+    return f"{request.endpoint}:{challenge_id[:64]}:{code[:32]}"
 
 
 @bp.post("/logout")
