@@ -128,6 +128,9 @@ def test_the_dev_outbox_shows_codes_only_to_a_browser_on_this_machine(app, zhang
     here = app.test_client()
     here.environ_base["REMOTE_ADDR"] = "::1"
     assert f"#{code}" in here.get("/dev/outbox").get_data(as_text=True)
+    # A proxy or tunnel on this machine brings others in from 127.0.0.1, and says so.
+    for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP"):
+        assert here.get("/dev/outbox", headers={header: "198.51.100.4"}).status_code == 404
 
 
 @pytest.mark.parametrize(
