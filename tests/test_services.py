@@ -335,6 +335,11 @@ def test_contributions_import_from_csv_adds_and_updates_records(app, db_conn, tm
     result = app.test_cli_runner().invoke(args=["registry-import-contributions", str(path)])
     assert "Imported 0 new, 1 updated and 2 unchanged contribution records." in result.output
     assert [c.status for c in registry.contributions(id_number, 2019)] == ["paid", "paid"]
+    path.write_text(path.read_text(encoding="utf-8").replace("王小明", "王晓明"), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["registry-import-contributions", str(path)])
+    assert "Imported 0 new, 0 updated and 3 unchanged contribution records." in result.output
+    assert "1 insured person(s) now have another name or region." in result.output
+    assert registry.insured_person("11010519491231002X").name == "王晓明"
 
 
 def test_a_person_given_two_names_in_one_file_is_refused(app, db_conn, tmp_path):

@@ -27,12 +27,17 @@ def needs_tables(command):
 def _import_file(run_import, records):
     """Run an all-or-nothing import and report it: each problem, or what it changed."""
     try:
-        created, updated, unchanged = run_import()
+        done = run_import()
     except RejectedFile as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)
         raise click.ClickException("Nothing was imported; fix the lines above.") from None
-    click.echo(f"Imported {created} new, {updated} updated and {unchanged} unchanged {records}.")
+    click.echo(
+        f"Imported {done.created} new, {done.updated} updated and {done.unchanged} unchanged "
+        f"{records}."
+    )
+    if done.people_updated:
+        click.echo(f"{done.people_updated} insured person(s) now have another name or region.")
 
 
 def register(app):

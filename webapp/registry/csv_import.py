@@ -2,6 +2,7 @@
 
 import collections
 import csv
+from typing import NamedTuple
 
 from webapp import identifiers, logs
 from webapp.extensions import db
@@ -79,10 +80,20 @@ def _check_header(names, columns):
         raise RejectedFile(problems)
 
 
-def count_outcomes(outcomes):
-    """How many imported records were new, updated and unchanged, as a line for the operator."""
+class Imported(NamedTuple):
+    """What an import did: records new, updated and unchanged, and for contributions, insured
+    persons already known whose name or region it changed."""
+
+    created: int
+    updated: int
+    unchanged: int
+    people_updated: int = 0
+
+
+def count_outcomes(outcomes, people_updated=0):
+    """What an import did, from each record's outcome (registry.CREATED, UPDATED, UNCHANGED)."""
     counted = collections.Counter(outcomes)
-    return counted[CREATED], counted[UPDATED], counted[UNCHANGED]
+    return Imported(counted[CREATED], counted[UPDATED], counted[UNCHANGED], people_updated)
 
 
 def import_cards(stream, card_pattern):

@@ -120,7 +120,7 @@ def seed(personas, cards, today=None):
         id_number = make_resident_id(region, born, sequence)
         if story is None or RegistryInsuredPerson.by_id_number(id_number) is not None:
             continue
-        person = put_person(id_number, name, cards[username][1])
+        person, _created = put_person(id_number, name, cards[username][1])
         _write(person, story, today)
         created += 1
     return created

@@ -145,12 +145,13 @@ class RegistryPayment(BaseModel):
 
 
 def put_person(id_number, name, region):
-    """The insured person with this ID number, created or updated."""
+    """The insured person with this ID number, created or updated, and which of the two
+    (registry.CREATED, UPDATED or UNCHANGED)."""
     person = RegistryInsuredPerson.by_id_number(id_number) or RegistryInsuredPerson(
         id_number=id_number
     )
-    registry.write_record(person, {"name": name, "region": region}, stamp="updated_at")
-    return person
+    outcome = registry.write_record(person, {"name": name, "region": region}, stamp="updated_at")
+    return person, outcome
 
 
 def put_contribution(person, **values):

@@ -30,8 +30,8 @@ MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 def import_contributions(stream):
-    """Import contribution records from a CSV stream with a header row; returns how many
-    records were new, updated and unchanged."""
+    """Import contribution records from a CSV stream with a header row; returns what it did
+    (csv_import.Imported)."""
     people = {}  # ID number -> (name, region) as the file first gives them
 
     def check_row(raw):
@@ -51,15 +51,21 @@ def import_contributions(stream):
         key=lambda row: (row["id_number"], row["month"], row["insurance_type"]),
         twice="the same person, month and type appear twice",
     )
-    outcomes, persons = [], {}
     with db.database.atomic():
-        for row in rows:
-            id_number = row.pop("id_number")
-            name, region = row.pop("name"), row.pop("region")
-            if id_number not in persons:
-                persons[id_number] = put_person(id_number, name, region)
-            outcomes.append(put_contribution(persons[id_number], **row))
-    return count_outcomes(outcomes)
+        persons = {
+            id_number: put_person(id_number, name, region)
+            for id_number, (name, region) in people.items()
+        }
+        outcomes = [
+            put_contribution(persons[row.pop("id_number")][0], **_record(row)) for row in rows
+        ]
+    renamed = sum(1 for _person, outcome in persons.values() if outcome == registry.UPDATED)
+    return count_outcomes(outcomes, people_updated=renamed)
+
+
+def _record(row):
+    """A checked row's contribution record: the row without the person's name and region."""
+    return {name: value for name, value in row.items() if name not in ("name", "region")}
 
 
 def _check_row(raw):
