@@ -17,7 +17,7 @@ from tests.verification import (
 )
 from webapp import clock, demo, otp, payments, registry, sms
 from webapp.extensions import db
-from webapp.models import Account, AuditEvent, Binding, Customer, Payment
+from webapp.models import Account, AuditEvent, Binding, Challenge, Customer, Payment
 from webapp.registry.insurance import RegistryContribution, RegistryPayableItem, RegistryPayment
 
 pytestmark = pytest.mark.database
@@ -604,7 +604,7 @@ def test_a_code_sent_for_another_purpose_does_not_pay(liu, app, db_conn):
         other = otp.issue(
             customer=account.customer,
             purpose="unbind",
-            subject=payments.subject_of(key),
+            subject=payments.subject_of(account.customer_id, key),
             mobile=account.reserved_mobile,
             ip="127.0.0.1",
             card_tail="0394",
@@ -741,3 +741,11 @@ def test_payment_for_customer_lists_payments_with_masked_accounts(liu, app, db_c
     payments_ = list(Payment.for_customer(bound_account().customer_id))
     assert len(payments_) == 1 and payments_[0].account.masked_number == "****5678"
     assert list(Payment.for_customer(Customer.get(Customer.username == "zhang.wei"))) == []
+
+
+def test_a_payments_code_is_the_customers_own_whatever_key_the_form_sends(liu, app, db_conn):
+    # The key comes from the form: another customer sending the same one must not share the
+    # code's counts, its wait or its lock.
+    key, _code, _challenge = code_sent(liu, app)
+    liu_id = Customer.get(Customer.username == "liu.yang").id
+    assert [c.subject for c in Challenge.select()] == [f"payment:{liu_id}:{key}"]

@@ -1,7 +1,7 @@
 """Paying social insurance fees from the bound account, exactly once.
 
 The confirm page carries an idempotency key. Paying checks the SMS code (purpose "pay", subject
-"payment:<key>", terms: the item, base, amount and account its text named), debits the account
+"payment:<customer id>:<key>", terms: the item, base, amount and account its text named), debits the account
 with one conditional UPDATE that never goes below zero, writes the payment and the registry's
 record of it, all in one transaction. Only one check of a code can be "ok", and the key is unique
 in the payments table, so a double tap, a resubmitted form or a retry pays once and finds the
@@ -67,9 +67,10 @@ def new_key():
     return secrets.token_urlsafe(24)
 
 
-def subject_of(key):
-    """The verification subject of a payment's code."""
-    return f"payment:{key}"
+def subject_of(customer_id, key):
+    """The verification subject of a payment's code: the customer's own, so a key another
+    customer sends (the form carries it) never shares its counts or its lock."""
+    return f"payment:{customer_id}:{key}"
 
 
 def terms_of(quote_):
@@ -140,7 +141,7 @@ def send_code(access, quote_, key, *, ip, locale, host):
     return otp.issue(
         customer=access.customer,
         purpose=PURPOSE,
-        subject=subject_of(key),
+        subject=subject_of(access.customer.id, key),
         mobile=quote_.account.reserved_mobile,
         ip=ip,
         card_tail=access.binding.card_number,
@@ -164,7 +165,7 @@ def pay(access, code, base_fen, key, *, challenge_id, sms_code, today):
             result = otp.check(
                 customer=access.customer,
                 purpose=PURPOSE,
-                subject=subject_of(key),
+                subject=subject_of(customer_id, key),
                 challenge_id=challenge_id,
                 code=sms_code,
                 terms=terms_of(quote_),

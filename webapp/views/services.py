@@ -170,7 +170,9 @@ def confirm(code):
         access=access,
         quote=quote,
         form=send_form,
-        held_notice=held_notice(quote.account, payments.subject_of(send_form.key.data))
+        held_notice=held_notice(
+            quote.account, payments.subject_of(current_user.id, send_form.key.data)
+        )
         if quote.affordable
         else None,
         section="pay",
@@ -280,7 +282,11 @@ def authorise(code):
             return _to_receipt(number)
         checked = outcome.check
     state, wait = page_state(
-        payments.subject_of(key), payments.PURPOSE, quote.account.reserved_mobile, form, checked
+        payments.subject_of(current_user.id, key),
+        payments.PURPOSE,
+        quote.account.reserved_mobile,
+        form,
+        checked,
     )
     return _page(
         "services/_authorise.html",
