@@ -15,7 +15,7 @@ from tests.verification import (
     session_cookie,
     signed_in_with,
 )
-from webapp import clock, demo, otp, payments, registry, sms
+from webapp import clock, demo, otp, payments, registry, sign_in, sms
 from webapp.extensions import db
 from webapp.models import Account, AuditEvent, Binding, Challenge, Customer, Payment
 from webapp.registry.insurance import RegistryContribution, RegistryPayableItem, RegistryPayment
@@ -338,10 +338,78 @@ def test_one_wrong_guess_with_the_old_cookie_ends_the_grace_and_is_recorded(liu,
     for guess in ({**form, "code": wrong}, {**form, "code": ""}, form):
         answer = _holding(app, copied).post(authorise, data=guess)
         assert answer.status_code == 302 and "/login" in answer.headers["Location"]
-    event = AuditEvent.get(AuditEvent.action == "session.twin_refused")
+    (event,) = AuditEvent.select().where(AuditEvent.action == "session.twin_refused")
     liu_id = Customer.get(Customer.username == "liu.yang").id
-    assert (event.customer_id, event.outcome) == (liu_id, "refused")
+    # Recorded for the customer, as the system's finding: whoever sent it held the cookie.
+    assert (event.customer_id, event.actor_kind, event.outcome) == (liu_id, "system", "refused")
     assert signed_in_with(app, session_cookie(liu))
+
+
+def test_the_refused_twin_is_recorded_with_the_address_it_came_from(liu, app, db_conn):
+    form, copied = _paid_with_a_copy_taken(liu, app)
+    liu.get("/dashboard", environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    wrong = f"{(int(form['code']) + 1) % 1_000_000:06d}"
+    # Refused for its CSRF token before anything else runs: the record still has its address.
+    _holding(app, copied).post(
+        f"/services/pay/{RESIDENT}/authorise",
+        data={**form, "code": wrong, "csrf_token": "stale"},
+        environ_base={"REMOTE_ADDR": "198.51.100.9"},
+    )
+    event = AuditEvent.get(AuditEvent.action == "session.twin_refused")
+    assert event.ip == "198.51.100.9"
+
+
+def test_guesses_sent_side_by_side_get_no_more_than_one(liu, app, db_conn, monkeypatch):
+    form, copied = _paid_with_a_copy_taken(liu, app)
+    wrong = f"{(int(form['code']) + 1) % 1_000_000:06d}"
+    # Both requests have read the customer's row before the wrong guess ends the grace; the
+    # right code stands in for a lucky guess.
+    real, both_read, ended = sign_in.carried_over, threading.Barrier(2), threading.Event()
+
+    def side_by_side(user, token, proof):
+        both_read.wait()
+        if proof.endswith(":" + wrong):
+            try:
+                return real(user, token, proof)
+            finally:
+                ended.set()
+        ended.wait()
+        return real(user, token, proof)
+
+    monkeypatch.setattr(sign_in, "carried_over", side_by_side)
+    answers = {}
+
+    def send(code):
+        try:
+            data = {**form, "code": code}
+            answers[code] = _holding(app, copied).post(
+                f"/services/pay/{RESIDENT}/authorise", data=data
+            )
+        finally:
+            db.database.close()
+
+    threads = [threading.Thread(target=send, args=(code,)) for code in (wrong, form["code"])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for answer in answers.values():
+        assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+
+
+def test_a_cookie_older_than_the_renewal_neither_passes_nor_ends_the_grace(liu, app, db_conn):
+    older = session_cookie(liu)
+    again = app.test_client()  # a new login: the cookie before it is not the renewal's
+    again.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    log_in(again, "liu.yang")
+    form, copied = _paid_with_a_copy_taken(again, app)
+    stale = _holding(app, older)
+    stale.post(f"/services/pay/{RESIDENT}/authorise", data=form)
+    assert not signed_in_with(app, session_cookie(stale))
+    assert not AuditEvent.select().where(AuditEvent.action == "session.twin_refused").exists()
+    twin = _holding(app, copied)
+    assert twin.post(f"/services/pay/{RESIDENT}/authorise", data=form).status_code == 303
+    assert signed_in_with(app, session_cookie(twin))
 
 
 def test_two_simultaneous_submits_of_one_form_pay_once(app, db_conn):

@@ -163,6 +163,7 @@ def create_app(test_config=None):
     errors.register(app)
     cli.register(app)
 
+    app.before_request_funcs.setdefault(None, []).insert(0, _start_log)
     app.before_request(_begin_request)
     app.after_request(_cache_headers)
     app.after_request(navigation.whole_page_replaces_the_page)
@@ -274,8 +275,13 @@ class FixedHeaders:
         return self.wsgi_app(environ, start_with_headers)
 
 
-def _begin_request():
+def _start_log():
+    """Before every other hook (CSRF's refusal included): the request's id and address, which
+    every log line and audit event of the request carries."""
     request.environ[REQUEST_ID] = logs.begin_request(request.remote_addr)
+
+
+def _begin_request():
     if _carries_nul():
         abort(400)
     if request.endpoint == "static":

@@ -162,14 +162,13 @@ def carried_over(user, token, proof):
         return False
     if not hmac.compare_digest(previous[:16], _digest(token)):
         return False  # not the token the renewal replaced
-    if hmac.compare_digest(previous[16:], _digest(f"{token}:{proof}")):
-        return True
     model = type(user)
-    ended = (
-        model.update(previous_session_token="")
-        .where(model.id == user.id, model.previous_session_token == previous)
-        .execute()
-    )
-    if ended:
-        audit.record("session.twin_refused", actor=user, customer=user, outcome="refused")
+    still_open = (model.id == user.id) & (model.previous_session_token == previous)
+    if hmac.compare_digest(previous[16:], _digest(f"{token}:{proof}")):
+        # Let in only while no wrong guess has ended the grace since the row was read: requests
+        # sent side by side get no more guesses than requests sent one after another.
+        return model.update(previous_session_token=previous).where(still_open).execute() == 1
+    if model.update(previous_session_token="").where(still_open).execute():
+        # Whoever sent it holds the old cookie: not necessarily the customer.
+        audit.record("session.twin_refused", customer=user, outcome="refused")
     return False
