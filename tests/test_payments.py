@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from tests.conftest import csrf_token, log_in, post_form
+from tests.test_agent_console import agent_log_in, open_record
 from tests.test_services import QueryCounter, bind_directly, report_card, text_of
 from tests.verification import (
     assert_new_session,
@@ -17,7 +18,16 @@ from tests.verification import (
 )
 from webapp import clock, demo, otp, payments, registry, sign_in, sms
 from webapp.extensions import db
-from webapp.models import Account, AuditEvent, Binding, Challenge, Customer, Payment
+from webapp.models import (
+    Account,
+    Agent,
+    AuditEvent,
+    Binding,
+    Challenge,
+    Customer,
+    Payment,
+    VerificationSubject,
+)
 from webapp.registry.insurance import RegistryContribution, RegistryPayableItem, RegistryPayment
 
 pytestmark = pytest.mark.database
@@ -817,3 +827,23 @@ def test_a_payments_code_is_the_customers_own_whatever_key_the_form_sends(liu, a
     key, _code, _challenge = code_sent(liu, app)
     liu_id = Customer.get(Customer.username == "liu.yang").id
     assert [c.subject for c in Challenge.select()] == [f"payment:{liu_id}:{key}"]
+
+
+def test_a_locked_payment_is_named_on_the_agent_record_and_its_unlock_keeps_the_subject(
+    app, liu, db_conn
+):
+    key, _code, _challenge = code_sent(liu, app)
+    liu_id = Customer.get(Customer.username == "liu.yang").id
+    subject = payments.subject_of(liu_id, key)
+    with app.app_context():
+        row = VerificationSubject.get(VerificationSubject.subject == subject)
+        row.lock("wrong_entries", clock.now() + otp.LOCK_FOR, clock.now())
+    agent = app.test_client()
+    agent.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    assert agent_log_in(agent).status_code == 303
+    locks = open_record(agent, liu_id).get_data(as_text=True).split('class="agent-locks"')[1]
+    assert "缴费 ·" in locks.split("</ul>")[0] and "payment ·" not in locks.split("</ul>")[0]
+    with app.app_context():
+        otp.unlock(subject=subject, agent=Agent.get(Agent.username == "agent.li"), reason="call")
+    event = AuditEvent.get(AuditEvent.action == "otp.unlocked")
+    assert event.subject == subject[:40] and event.details["whole_subject"] == subject

@@ -320,6 +320,7 @@ def test_contributions_import_from_csv_adds_and_updates_records(app, db_conn, tm
     result = app.test_cli_runner().invoke(args=["registry-import-contributions", str(path)])
     assert result.exit_code == 0, result.output
     assert "Imported 3 new, 0 updated and 0 unchanged contribution records." in result.output
+    assert "insured person" not in result.output  # a person new to the registry is not renamed
     march = registry.contributions(id_number, 2019)
     assert [(c.insurance_type, c.base_fen, c.employer_fen, c.status) for c in march] == [
         ("pension", 800_000, 128_000, "paid"),

@@ -92,6 +92,4 @@ def _note(agent, customer_id, subject, note):
     """The agent's own words about an action, as their own timeline line (digit runs masked)."""
     text = logs.scrub((note or "").strip())
     if text:
-        audit.record(
-            "agent.note", actor=agent, customer=customer_id, subject=subject[:40], note=text
-        )
+        audit.record("agent.note", actor=agent, customer=customer_id, subject=subject, note=text)

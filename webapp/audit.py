@@ -5,9 +5,16 @@ import json
 from webapp import logs
 from webapp.models import AuditEvent
 
+# What AuditEvent.subject holds; a longer subject (a payment's code names the customer and the
+# form's key) is cut there and kept whole in the detail.
+SUBJECT_LENGTH = 40
+
 
 def record(action, *, actor=None, customer=None, subject="", outcome="ok", **detail):
     """Append one audit event; the actor defaults to the system."""
+    if len(subject) > SUBJECT_LENGTH:
+        detail["whole_subject"] = subject
+        subject = subject[:SUBJECT_LENGTH]
     actor_kind, actor_id, actor_name = "system", None, ""
     if actor is not None:
         actor_kind = getattr(actor, "actor_kind", "customer")
