@@ -847,3 +847,22 @@ def test_a_locked_payment_is_named_on_the_agent_record_and_its_unlock_keeps_the_
         otp.unlock(subject=subject, agent=Agent.get(Agent.username == "agent.li"), reason="call")
     event = AuditEvent.get(AuditEvent.action == "otp.unlocked")
     assert event.subject == subject[:40] and event.details["whole_subject"] == subject
+
+
+def test_both_taps_of_a_double_tap_let_in_at_once_end_in_the_renewed_session(app, db_conn):
+    clients = _two_tabs(app)
+    key, code, challenge = code_sent(clients[0], app)
+    code_page = f"/services/pay/{RESIDENT}/authorise?key={key}"
+    token = csrf_token(clients[0], code_page)
+    form = {"csrf_token": token, "key": key, "base": "", "challenge_id": challenge, "code": code}
+    clients[1].set_cookie("ssb_session", session_cookie(clients[0]))
+
+    def submit(_index, client):
+        return client.post(f"/services/pay/{RESIDENT}/authorise", data=form)
+
+    answers = _at_once(app, clients, submit)
+    assert [answer.status_code for answer in answers] == [303, 303]
+    # Whichever answer a browser keeps, its cookie is the renewed session's.
+    for client in clients:
+        assert signed_in_with(app, session_cookie(client))
+    assert Payment.select().count() == 1

@@ -80,6 +80,8 @@ class CookieSessions(SecureCookieSessionInterface):
         (every page's does: webapp._cache_headers)."""
         if session.accessed and "Cookie" in response.headers.get("Vary", ""):
             session.accessed = False  # It serves only to add Cookie to Vary here.
+        if g.get("leave_session_cookie"):
+            return  # the session moved on while this request ran (views.auth)
         super().save_session(app, session, response)
 
     def get_signing_serializer(self, app):

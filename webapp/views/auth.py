@@ -157,6 +157,31 @@ def _renewal_proof():
     return f"{request.endpoint}:{challenge_id[:64]}:{code[:32]}"
 
 
+@bp.after_app_request
+def keep_up_with_a_renewal(response):
+    """After a code page's POST: if the customer's session token changed while it ran, this
+    request's answer must not write the replaced token back over the new one.
+
+    Both taps of a double tap can be let in before either renews the session; the second then
+    finds the work done and answers with the cookie as it came, whichever answer the browser
+    keeps last. So the twin of the renewal moves on to the new token as a late twin would (see
+    sign_in.carried_over), and any other request leaves the cookie as it is.
+    """
+    if request.method != "POST" or request.endpoint not in CODE_FORMS:
+        return response
+    user = current_user._get_current_object()
+    if not isinstance(user, Customer):
+        return response
+    now_current = sign_in.current_tokens(user)
+    if now_current is None or now_current.session_token == user.session_token:
+        return response
+    if sign_in.carried_over(now_current, user.session_token, _renewal_proof()):
+        login_user(now_current)
+    else:
+        g.leave_session_cookie = True
+    return response
+
+
 @bp.post("/logout")
 @login_required
 def logout():
