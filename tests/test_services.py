@@ -306,18 +306,28 @@ def test_seeding_twice_adds_no_registry_records(app, db_conn):
     assert before[0] == 3 and before[1] > 500
 
 
+CONTRIBUTION_COLUMNS = (
+    "id_number,name,region,month,insurance_type,base,employer_amount,personal_amount,status,"
+    "paid_by,paying_unit"
+)
+
+
+def import_contributions(app, path, rows=None):
+    """Run the contributions import on a CSV file, written first from rows when given."""
+    if rows is not None:
+        path.write_text("\n".join([CONTRIBUTION_COLUMNS, *rows]) + "\n", encoding="utf-8")
+    return app.test_cli_runner().invoke(args=["registry-import-contributions", str(path)])
+
+
 def test_contributions_import_from_csv_adds_and_updates_records(app, db_conn, tmp_path):
     id_number = id_number_of("zhang.wei")
     path = tmp_path / "contributions.csv"
-    path.write_text(
-        "id_number,name,region,month,insurance_type,base,employer_amount,personal_amount,"
-        "status,paid_by,paying_unit\n"
-        f"{id_number},张伟,110000,2019-03,pension,8000.00,1280.00,640.00,paid,employer,北京旧公司\n"
-        f"{id_number},张伟,110000,2019-03,medical,8000,760,160,arrears,employer,北京旧公司\n"
-        "11010519491231002X,王小明,310000,2020-01,pension,5000,0,1000,paid,self,\n",
-        encoding="utf-8",
-    )
-    result = app.test_cli_runner().invoke(args=["registry-import-contributions", str(path)])
+    rows = [
+        f"{id_number},张伟,110000,2019-03,pension,8000.00,1280.00,640.00,paid,employer,北京旧公司",
+        f"{id_number},张伟,110000,2019-03,medical,8000,760,160,arrears,employer,北京旧公司",
+        "11010519491231002X,王小明,310000,2020-01,pension,5000,0,1000,paid,self,",
+    ]
+    result = import_contributions(app, path, rows)
     assert result.exit_code == 0, result.output
     assert "Imported 3 new, 0 updated and 0 unchanged contribution records." in result.output
     assert "insured person" not in result.output  # a person new to the registry is not renamed
@@ -327,17 +337,17 @@ def test_contributions_import_from_csv_adds_and_updates_records(app, db_conn, tm
         ("medical", 800_000, 76_000, "arrears"),
     ]
     assert registry.insured_person("11010519491231002X").name == "王小明"
-    result = app.test_cli_runner().invoke(args=["registry-import-contributions", str(path)])
+    result = import_contributions(app, path)
     assert "Imported 0 new, 0 updated and 3 unchanged contribution records." in result.output
     path.write_text(
         path.read_text(encoding="utf-8").replace("760,160,arrears", "760,160,paid"),
         encoding="utf-8",
     )
-    result = app.test_cli_runner().invoke(args=["registry-import-contributions", str(path)])
+    result = import_contributions(app, path)
     assert "Imported 0 new, 1 updated and 2 unchanged contribution records." in result.output
     assert [c.status for c in registry.contributions(id_number, 2019)] == ["paid", "paid"]
     path.write_text(path.read_text(encoding="utf-8").replace("王小明", "王晓明"), encoding="utf-8")
-    result = app.test_cli_runner().invoke(args=["registry-import-contributions", str(path)])
+    result = import_contributions(app, path)
     assert "Imported 0 new, 0 updated and 3 unchanged contribution records." in result.output
     assert "1 insured person(s) now have another name or region." in result.output
     assert registry.insured_person("11010519491231002X").name == "王晓明"
@@ -346,15 +356,12 @@ def test_contributions_import_from_csv_adds_and_updates_records(app, db_conn, tm
 def test_a_person_given_two_names_in_one_file_is_refused(app, db_conn, tmp_path):
     id_number = id_number_of("zhang.wei")
     path = tmp_path / "contributions.csv"
-    path.write_text(
-        "id_number,name,region,month,insurance_type,base,employer_amount,personal_amount,"
-        "status,paid_by,paying_unit\n"
-        f"{id_number},张伟,110000,2019-03,pension,8000,1280,640,paid,employer,北京旧公司\n"
-        f"{id_number},张为,110000,2019-04,pension,8000,1280,640,paid,employer,北京旧公司\n"
-        f"{id_number},张伟,310000,2019-05,pension,8000,1280,640,paid,employer,北京旧公司\n",
-        encoding="utf-8",
-    )
-    result = app.test_cli_runner().invoke(args=["registry-import-contributions", str(path)])
+    rows = [
+        f"{id_number},张伟,110000,2019-03,pension,8000,1280,640,paid,employer,北京旧公司",
+        f"{id_number},张为,110000,2019-04,pension,8000,1280,640,paid,employer,北京旧公司",
+        f"{id_number},张伟,310000,2019-05,pension,8000,1280,640,paid,employer,北京旧公司",
+    ]
+    result = import_contributions(app, path, rows)
     assert result.exit_code == 1 and "Nothing was imported" in result.output
     for line in (3, 4):
         assert (
@@ -368,20 +375,17 @@ def test_a_person_given_two_names_in_one_file_is_refused(app, db_conn, tmp_path)
 def test_a_contributions_file_with_any_bad_row_imports_nothing(app, db_conn, tmp_path):
     id_number = id_number_of("zhang.wei")
     path = tmp_path / "contributions.csv"
-    path.write_text(
-        "id_number,name,region,month,insurance_type,base,employer_amount,personal_amount,"
-        "status,paid_by,paying_unit\n"
-        f"{id_number},张伟,110000,2019-03,pension,8000.00,1280.00,640.00,paid,employer,北京旧公司\n"
-        f"{id_number},张伟,110000,2019-13,pension,8000,1280,640,paid,employer,北京旧公司\n"
-        f"{id_number},张伟,110000,2019-04,dental,8000,1280,640,paid,employer,北京旧公司\n"
-        f"{id_number},张伟,110000,2019-05,pension,80.001,1280,640,paid,employer,北京旧公司\n"
-        f"{id_number},张伟,110000,2019-06,pension,8000,1280,640,owed,employer,北京旧公司\n"
-        "110105194912310021,王小明,310000,2020-01,pension,5000,0,1000,paid,self,\n"
-        f"{id_number},张伟,110000,2019-07,pension,8000,1280,640,paid,employer,北京\x00公司\n",
-        encoding="utf-8",
-    )
     before = RegistryContribution.select().count()
-    result = app.test_cli_runner().invoke(args=["registry-import-contributions", str(path)])
+    rows = [
+        f"{id_number},张伟,110000,2019-03,pension,8000.00,1280.00,640.00,paid,employer,北京旧公司",
+        f"{id_number},张伟,110000,2019-13,pension,8000,1280,640,paid,employer,北京旧公司",
+        f"{id_number},张伟,110000,2019-04,dental,8000,1280,640,paid,employer,北京旧公司",
+        f"{id_number},张伟,110000,2019-05,pension,80.001,1280,640,paid,employer,北京旧公司",
+        f"{id_number},张伟,110000,2019-06,pension,8000,1280,640,owed,employer,北京旧公司",
+        "110105194912310021,王小明,310000,2020-01,pension,5000,0,1000,paid,self,",
+        f"{id_number},张伟,110000,2019-07,pension,8000,1280,640,paid,employer,北京\x00公司",
+    ]
+    result = import_contributions(app, path, rows)
     assert result.exit_code != 0 and "Nothing was imported" in result.output
     for line in (3, 4, 5, 6, 7):
         assert f"line {line}:" in result.output
