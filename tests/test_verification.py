@@ -867,3 +867,5 @@ def test_the_second_tap_on_the_unbind_code_page_stays_signed_in(client, app, db_
     twin, answer = _second_tap(app, before, path, form)
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/binding")
     assert signed_in_with(app, session_cookie(twin))
+    with twin.session_transaction() as kept:
+        assert "unbind_reason" not in kept  # the reason is gone with the binding

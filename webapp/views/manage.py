@@ -58,6 +58,7 @@ def unbind_verify():
     """Enter the code that confirms the unbind."""
     active = _active_binding()
     if active is None:
+        session.pop("unbind_reason", None)  # kept by a twin's session from before its code
         return redirect(url_for("banking.my_binding"), 303)
     if "unbind_reason" not in session:
         return redirect(url_for("manage.unbind"), 303)
