@@ -869,3 +869,14 @@ def test_the_second_tap_on_the_unbind_code_page_stays_signed_in(client, app, db_
     assert signed_in_with(app, session_cookie(twin))
     with twin.session_transaction() as kept:
         assert "unbind_reason" not in kept  # the reason is gone with the binding
+    # Its page says what the first tap did, whose answer the browser dropped.
+    page = text_of(twin.get(answer.headers["Location"]))
+    assert "Your card ****0394 is no longer bound." in page
+    assert "You have no bound card" not in page
+
+
+def test_the_unbind_code_page_without_a_binding_says_there_is_none(client, db_conn):
+    log_in(client)  # zhang.wei has no bound card
+    answer = client.get("/binding/unbind/verify")
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/binding")
+    assert "You have no bound card." in text_of(client.get("/binding"))

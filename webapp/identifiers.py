@@ -49,7 +49,7 @@ def resident_id(value):
     if not number[:17].isascii():  # Digits of another script
         raise Invalid(_l("This ID number is not valid"))
     if number[17] != ric.calc_check_digit(number):
-        raise Invalid(_l("This ID number is not valid. Check each digit, and the last character"))
+        raise Invalid(_l("This ID number is not valid: check each digit, especially the last one"))
     try:
         born = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:

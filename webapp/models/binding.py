@@ -122,6 +122,16 @@ class Binding(BaseModel):
         return _shown_binding.first(cls.customer.db_value(customer))
 
     @classmethod
+    def ended_since(cls, customer_id, since):
+        """The customer's binding ended at or after this time, the newest; or None."""
+        return (
+            cls.select()
+            .where(cls.customer == customer_id, cls.status == cls.ENDED, cls.ended_at >= since)
+            .order_by(cls.ended_at.desc())
+            .first()
+        )
+
+    @classmethod
     def active_for_card(cls, card_number):
         """The active binding of this card, or None."""
         return cls.get_or_none(cls.card_number_index == card_number, cls.status == cls.ACTIVE)

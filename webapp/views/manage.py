@@ -1,10 +1,10 @@
 """Managing a binding: unbind (confirmed with a code), change account, the signed agreement."""
 
-from flask import Blueprint, abort, flash, redirect, session, url_for
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from webapp import agreement, binding, completion, signatures
+from webapp import agreement, binding, clock, completion, sign_in, signatures
 from webapp.forms import CancelForm, CodeForm, UnbindForm
 from webapp.models import Application, Binding, SignatureRecord
 from webapp.views.auth import renew_session
@@ -56,9 +56,18 @@ def _send_unbind_code(active, again=False):
 @bp.route("/unbind/verify", methods=["GET", "POST"])
 def unbind_verify():
     """Enter the code that confirms the unbind."""
-    active = _active_binding()
+    active = Binding.active_for(current_user._get_current_object())
     if active is None:
         session.pop("unbind_reason", None)  # kept by a twin's session from before its code
+        ended = request.method == "POST" and Binding.ended_since(
+            current_user.id, clock.now() - sign_in.RENEWAL_GRACE
+        )
+        if ended:
+            # The second tap of a double tap: the first one's answer, with its message, is the
+            # one the browser dropped.
+            _say_unbound(ended)
+        else:
+            flash(_("You have no bound card."), "info")
         return redirect(url_for("banking.my_binding"), 303)
     if "unbind_reason" not in session:
         return redirect(url_for("manage.unbind"), 303)
@@ -74,7 +83,7 @@ def unbind_verify():
         if result.outcome == "ok":
             session.pop("unbind_reason", None)
             renew_session(current_user._get_current_object())  # after each successful code
-            flash(_("Your card %(card)s is no longer bound.", card=active.masked_card), "success")
+            _say_unbound(active)
             return redirect(url_for("banking.my_binding"), 303)
     state, wait = page_state(
         completion.unbind_subject(active), "unbind", active.account.reserved_mobile, form, result
@@ -148,3 +157,7 @@ def agreement_copy(reference):
         if record.agreement_version == agreement.VERSION
         else None,
     )
+
+
+def _say_unbound(binding):
+    flash(_("Your card %(card)s is no longer bound.", card=binding.masked_card), "success")
