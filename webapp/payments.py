@@ -1,8 +1,8 @@
 """Paying social insurance fees from the bound account, exactly once.
 
 The confirm page carries an idempotency key. Paying checks the SMS code (purpose "pay", subject
-"payment:<customer id>:<key>", terms: the item, base, amount and account its text named), debits the account
-with one conditional UPDATE that never goes below zero, writes the payment and the registry's
+"payment:<customer id>:<key>", terms: the item, base, amount and account its text named),
+debits the account with one conditional UPDATE that never goes below zero, writes the payment and the registry's
 record of it, all in one transaction. Only one check of a code can be "ok", and the key is unique
 in the payments table, so a double tap, a resubmitted form or a retry pays once and finds the
 same receipt. A refusal changes nothing.

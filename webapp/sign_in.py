@@ -149,13 +149,6 @@ def session_user(model, number, token, proof=""):
     return None
 
 
-def current_tokens(customer):
-    """The customer as the database has them now: their session token, and what a renewal
-    kept of the one before (None if the customer is gone)."""
-    model = type(customer)
-    return model.get_or_none(model.id == customer.id)
-
-
 def carried_over(user, token, proof):
     """Whether this token and form are the twin of a renewal moments ago.
 

@@ -56,16 +56,17 @@ def import_contributions(stream):
             id_number: put_person(id_number, name, region)
             for id_number, (name, region) in people.items()
         }
-        outcomes = [
-            put_contribution(persons[row.pop("id_number")][0], **_record(row)) for row in rows
-        ]
+        outcomes = [put_contribution(persons[row["id_number"]][0], **_record(row)) for row in rows]
     renamed = sum(1 for _person, outcome in persons.values() if outcome == registry.UPDATED)
     return count_outcomes(outcomes, people_updated=renamed)
 
 
 def _record(row):
-    """A checked row's contribution record: the row without the person's name and region."""
-    return {name: value for name, value in row.items() if name not in ("name", "region")}
+    """A checked row's contribution record: the row without the person it is for."""
+    return {name: value for name, value in row.items() if name not in _PERSON}
+
+
+_PERSON = ("id_number", "name", "region")
 
 
 def _check_row(raw):

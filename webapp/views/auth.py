@@ -58,8 +58,7 @@ def load_user(user_id):
     model = {"customer": Customer, "agent": Agent}.get(kind)
     if model is None or not number.isdigit():
         return None
-    proof = _renewal_proof() if request.endpoint in CODE_FORMS else ""
-    user = sign_in.session_user(model, number, token, proof)
+    user = sign_in.session_user(model, number, token, _renewal_proof())
     if user is None and model is Customer:
         # A login or logout elsewhere, or in another tab, gave the customer a new token.
         g.session_ended_elsewhere = True
@@ -148,8 +147,9 @@ CODE_FORMS = frozenset({"verify.code", "manage.unbind_verify", "services.authori
 def _renewal_proof():
     """What ties a renewal to its twin (see sign_in.renew_session_token): the code page, its
     form's challenge id and the code typed into it. Only the one who had the code can send it:
-    a copy of the old cookie, which can read the challenge id from the page, cannot."""
-    if request.method != "POST":
+    a copy of the old cookie, which can read the challenge id from the page, cannot. Empty for
+    any other request."""
+    if request.method != "POST" or request.endpoint not in CODE_FORMS:
         return ""
     challenge_id, code = request.form.get("challenge_id", ""), request.form.get("code", "")
     if not (challenge_id and code):
@@ -172,7 +172,7 @@ def keep_up_with_a_renewal(response):
     user = current_user._get_current_object()
     if not isinstance(user, Customer):
         return response
-    now_current = sign_in.current_tokens(user)
+    now_current = Customer.get_or_none(Customer.id == user.id)
     if now_current is None or now_current.session_token == user.session_token:
         return response
     if sign_in.carried_over(now_current, user.session_token, _renewal_proof()):

@@ -23,7 +23,7 @@ def _customers_only():
 def _active_binding():
     active = Binding.active_for(current_user._get_current_object())
     if active is None:
-        flash(_("You have no bound card."), "info")
+        _say_no_binding()
     return active
 
 
@@ -67,7 +67,7 @@ def unbind_verify():
             # one the browser dropped.
             _say_unbound(ended)
         else:
-            flash(_("You have no bound card."), "info")
+            _say_no_binding()
         return redirect(url_for("banking.my_binding"), 303)
     if "unbind_reason" not in session:
         return redirect(url_for("manage.unbind"), 303)
@@ -157,6 +157,10 @@ def agreement_copy(reference):
         if record.agreement_version == agreement.VERSION
         else None,
     )
+
+
+def _say_no_binding():
+    flash(_("You have no bound card."), "info")
 
 
 def _say_unbound(binding):
